@@ -1,0 +1,124 @@
+"""The account table: one numpy array per attribute (structure of arrays), and the heterogeneity at the start.
+
+Slots ``0 .. n_accounts-1`` hold the accounts present when the simulation starts; later slots hold the accounts
+that enter the market, one after another on a fixed schedule, so that the table never grows and slot ``i`` keeps
+its draws in every month (common random numbers).
+
+Heterogeneity (DESIGN §3.2): log-normal sizes (σ = 1.6 puts ~78 % of volume in the top 20 %); tiers by size rank;
+Dirichlet taste weights around a per-tier mean (key accounts weigh service over price); a Beta latent propensity
+to leave, which makes a cohort's retention rate rise with tenure (Fader & Hardie 2007); regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy.special import ndtri
+
+from churnsim.config import AccountsConfig
+
+__all__ = ["ACTIVE", "EXITED", "NO_CONTRACT", "NOT_YET", "TIERS", "AccountTable", "entry_schedule", "new_accounts"]
+
+NOT_YET, ACTIVE, EXITED = 0, 1, 2
+TIERS = ("key", "regular", "small")
+NO_CONTRACT = -(1 << 30)
+
+
+@dataclass
+class AccountTable:
+    """Every attribute of every account slot; the model owns one and mechanisms update it in place."""
+
+    # fixed at creation
+    size0: np.ndarray  # float32, k€/month at reference price
+    tier: np.ndarray  # int8, index into TIERS
+    taste: np.ndarray  # float32 (n, 4): weights of quality, service, logistics, price
+    propensity: np.ndarray  # float32, latent propensity to leave
+    region: np.ndarray  # int16
+    entry_month: np.ndarray  # int32
+    # state
+    status: np.ndarray  # int8: NOT_YET, ACTIVE, EXITED
+    volume: np.ndarray  # float32, current monthly volume, k€ at reference price
+    supplier: np.ndarray  # int8, -1 when not active
+    rep: np.ndarray  # int32, salesperson slot serving it
+    since_month: np.ndarray  # int32, month it joined its current supplier
+    contract_end: np.ndarray  # int32, last month of its contract (NO_CONTRACT when none)
+    exit_penalty_months: np.ndarray  # float32, penalty owed if it leaves in term, months of revenue
+    discount: np.ndarray  # float32, share off its supplier's list price (offers, contracts)
+    points_months: np.ndarray  # float32, loyalty rewards forfeited on switching, months of revenue
+    mem: np.ndarray  # float32 (n, 3): remembered quality, service, logistics experience, 0..1
+    satisfaction: np.ndarray  # float32, true satisfaction (0 = as expected)
+    reported: np.ndarray  # int8, last five-level answer a survey would see (1..5)
+    complaint_weight: np.ndarray  # float32, open complaints weighted by age
+    rc_firm: np.ndarray  # float32, firm-owned relationship capital, 0..1
+    rc_rep: np.ndarray  # float32, salesperson-owned relationship capital, 0..1
+    pull_supplier: np.ndarray  # int8, supplier a former salesperson now works for (-1 none)
+    pull: np.ndarray  # float32, relationship capital that salesperson still holds with it
+    exposure: np.ndarray  # float32, recently defected contacts (decaying count)
+    offer_from: np.ndarray  # int8, supplier with an offer on the table this month (-1 none)
+    offer_discount: np.ndarray  # float32
+    rep_left: np.ndarray  # bool, its salesperson left this month
+    at_risk: np.ndarray  # bool, the focal firm believes it is at risk
+    # outcomes
+    first_supplier: np.ndarray  # int8
+    n_switches: np.ndarray  # int32
+    revenue_focal: np.ndarray  # float64
+    revenue_total: np.ndarray  # float64
+    exit_month: np.ndarray  # int32
+    exit_reason: np.ndarray  # int8, index into reasons.REASONS (-1 none)
+
+    @property
+    def capacity(self) -> int:
+        return len(self.size0)
+
+    def active(self) -> np.ndarray:
+        return self.status == ACTIVE
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+def entry_schedule(n_accounts: int, rate_per_month: float, first_month: int, last_month: int) -> np.ndarray:
+    """Entry months of the entrants: ``rate_per_month × n_accounts`` a month, in slot order."""
+    per_month = rate_per_month * n_accounts
+    n = int(np.floor(per_month * (last_month - first_month + 1)))
+    return first_month + np.floor(np.arange(n) / per_month).astype(np.int32) if n else np.zeros(0, np.int32)
+
+
+def _tier_of(size: np.ndarray, cfg: AccountsConfig) -> np.ndarray:
+    """Tier by size rank, using the quantiles of the size distribution (the same for initial and new accounts)."""
+    key_share, regular_share, _ = cfg.tier_shares
+    z_key, z_reg = ndtri(1.0 - key_share), ndtri(1.0 - key_share - regular_share)
+    log_size = (np.log(size) - np.log(cfg.size_median)) / max(cfg.size_sigma, 1e-12)
+    return np.where(log_size >= z_key, 0, np.where(log_size >= z_reg, 1, 2)).astype(np.int8)
+
+
+def new_accounts(cfg: AccountsConfig, entry_month: np.ndarray, rng: np.random.Generator) -> AccountTable:
+    """Draw the fixed attributes of every slot; all state starts empty (no supplier, not yet entered)."""
+    n = len(entry_month)
+    size = np.exp(np.log(cfg.size_median) + cfg.size_sigma * rng.standard_normal(n)).astype(np.float32)
+    tier = _tier_of(size, cfg)
+    alpha = np.asarray(cfg.tastes, dtype=np.float64)[tier]
+    alpha = cfg.taste_concentration * alpha / alpha.sum(axis=1, keepdims=True)
+    taste = rng.gamma(np.maximum(alpha, 1e-9))
+    taste = (taste / taste.sum(axis=1, keepdims=True)).astype(np.float32)
+    propensity = rng.beta(cfg.propensity_alpha, cfg.propensity_beta, n).astype(np.float32)
+    region = rng.integers(0, cfg.n_regions, n).astype(np.int16)
+
+    def full(value, dtype, shape=(n,)):
+        return np.full(shape, value, dtype=dtype)
+
+    return AccountTable(
+        size0=size, tier=tier, taste=taste, propensity=propensity, region=region,
+        entry_month=entry_month.astype(np.int32),
+        status=full(NOT_YET, np.int8), volume=size.copy(), supplier=full(-1, np.int8), rep=full(-1, np.int32),
+        since_month=full(0, np.int32), contract_end=full(NO_CONTRACT, np.int32),
+        exit_penalty_months=full(0, np.float32), discount=full(0, np.float32), points_months=full(0, np.float32),
+        mem=full(0, np.float32, (n, 3)), satisfaction=full(0, np.float32), reported=full(3, np.int8),
+        complaint_weight=full(0, np.float32), rc_firm=full(0, np.float32), rc_rep=full(0, np.float32),
+        pull_supplier=full(-1, np.int8), pull=full(0, np.float32), exposure=full(0, np.float32),
+        offer_from=full(-1, np.int8), offer_discount=full(0, np.float32), rep_left=full(False, bool),
+        at_risk=full(False, bool), first_supplier=full(-1, np.int8), n_switches=full(0, np.int32),
+        revenue_focal=full(0, np.float64), revenue_total=full(0, np.float64), exit_month=full(-1, np.int32),
+        exit_reason=full(-1, np.int8),
+    )

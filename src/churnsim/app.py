@@ -1,0 +1,70 @@
+"""The ``churnsim`` command: compose a run's config with Hydra, simulate it, write its outputs.
+
+``churnsim key=value ...`` runs one simulation into ``outputs/<date>/<time>/``; ``churnsim -m key=a,b ...`` runs a
+sweep into ``multirun/``. Groups, options and defaults are in ``conf/config.yaml``. Bad input stops the run with
+one line on stderr naming the field, the value and what is allowed, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from churnsim import outputs
+from churnsim.cli_errors import BAD_INPUT, explain
+from churnsim.config import validate
+from churnsim.hydra_schemas import CONF_DIR, register_schemas, to_run_config
+from churnsim.model import simulate
+
+__all__ = ["main", "run"]
+
+
+def run(dcfg: DictConfig, run_dir: Path) -> None:
+    """Validate a composed config, simulate it and write its outputs into ``run_dir``.
+
+    Outputs of an earlier run in ``run_dir`` are removed first, so a run that fails leaves no ``summary.json``.
+    """
+    cfg, resolved = to_run_config(dcfg)
+    validate(cfg)
+    outputs.clear_run(run_dir)
+    result = simulate(cfg)
+    outputs.write_run(run_dir, result, cfg, resolved)
+
+
+@hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
+def _job(dcfg: DictConfig) -> None:
+    """One Hydra job (a single run, or one point of a ``-m`` sweep)."""
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run(dcfg, run_dir)
+    except BAD_INPUT as err:
+        _fail(err)  # here, not in main(): Hydra would first print its own line about the failed job
+    print(f"churnsim: wrote {run_dir}")
+
+
+def main() -> None:
+    """Console entry point ``churnsim``: Hydra's command line, with bad input reported in one line."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under "MESA.*"
+    # Hydra prints composition errors itself, over several lines, unless told to raise them: then main() can.
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    register_schemas()
+    try:
+        _job()
+    except BAD_INPUT as err:
+        _fail(err)
+
+
+def _fail(err: BaseException) -> NoReturn:
+    sys.stderr.write(f"churnsim: error: {explain(err, sys.argv[1:])}\n")
+    raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()

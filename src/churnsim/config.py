@@ -1,0 +1,283 @@
+"""Typed configuration: the schemas Hydra validates and everything below the entry point receives.
+
+Every field carries its unit in its name or its ``doc`` and, where it has one, its allowed range in the
+field metadata (``lo``/``hi``). :func:`validate` walks a config tree and raises :class:`ConfigError` naming
+the first field that is out of range, so that a bad value is reported as ``field = value: allowed``.
+
+The defaults are the generic B2B market of DESIGN.md §3.4; presets in ``conf/market`` override them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+__all__ = [
+    "AccountsConfig",
+    "BehaviourConfig",
+    "CompetitorsConfig",
+    "ConfigError",
+    "EnvironmentConfig",
+    "MarketConfig",
+    "OutputConfig",
+    "PoachingConfig",
+    "RunConfig",
+    "SalesForceConfig",
+    "StrategyConfig",
+    "SupplierConfig",
+    "validate",
+]
+
+
+class ConfigError(ValueError):
+    """A configuration value a user can fix: the message names the field, the value and what is allowed."""
+
+
+def _num(default: Any, lo: float | None = None, hi: float | None = None, *, strict_lo: bool = False, doc: str = ""):
+    return field(default=default, metadata={"lo": lo, "hi": hi, "strict_lo": strict_lo, "doc": doc})
+
+
+def _p(default: float, doc: str = ""):
+    """A probability (or a share) in [0, 1]."""
+    return _num(default, 0.0, 1.0, doc=doc)
+
+
+def _list(default: list, doc: str = "", lo: float | None = None, hi: float | None = None):
+    return field(default_factory=lambda: list(default), metadata={"lo": lo, "hi": hi, "doc": doc})
+
+
+@dataclass
+class PoachingConfig:
+    """How a supplier attacks its rivals' accounts and salespeople (DESIGN §3.1, competitors)."""
+
+    offer_rate_per_month: float = _num(0.0, 0.0, 1.0, doc="offers made per month, as a share of rivals' accounts")
+    offer_discount: float = _p(0.10, doc="price cut an offer promises, share of the offerer's price")
+    target_size_exponent: float = _num(1.0, 0.0, 5.0, doc="preference for large accounts: weight ∝ size^exponent")
+    target_unhappiness: float = _num(2.0, 0.0, 20.0, doc="preference for visibly unhappy accounts (per survey level)")
+    rep_court_rate_per_month: float = _p(0.0, doc="chance per month that it courts a given rival salesperson")
+    price_cut: float = _p(0.0, doc="list-price cut of a price war, share of its price")
+    price_cut_from_month: int = _num(0, 0, doc="first month of the price cut")
+
+
+@dataclass
+class SupplierConfig:
+    """One supplier: the focal firm (``market.focal``) or a competitor (``competitors.rivals``)."""
+
+    name: str = "focal"
+    initial_share: float = _num(0.3, 0.0, 1.0, strict_lo=True, doc="weight of its share of accounts at the start")
+    price: float = _num(1.0, 0.0, 10.0, strict_lo=True, doc="list price relative to the market reference price")
+    quality: float = _p(0.80, doc="product quality level delivered when nothing goes wrong, 0..1")
+    p_quality_incident: float = _p(0.03, doc="chance per account-month of a quality incident (unstable quality)")
+    service_level: float = _p(0.70, doc="chance per month that an open complaint is resolved")
+    logistics_reliability: float = _p(0.95, doc="chance per account-month of an on-time, in-full delivery")
+    value_decay_per_month: float = _p(0.005, doc="product value lost per month against the market frontier")
+    innovation_per_month: float = _p(0.005, doc="product value regained per month by innovation")
+    brand: float = _num(0.0, -5.0, 5.0, doc="brand strength, utility units")
+    accounts_per_rep: int = _num(40, 1, strict_lo=True, doc="accounts in one salesperson's book")
+    cogs_share: float = _p(0.70, doc="cost of goods as a share of revenue")
+    cost_to_serve_per_month: list[float] = _list([2.0, 0.5, 0.1], lo=0.0,
+                                                 doc="cost to serve one account per month by tier (key, regular, small)")
+    acquisition_cost_multiple: float = _num(5.5, 0.0, doc="cost of winning an account, × its annual cost to serve")
+    poaching: PoachingConfig = field(default_factory=PoachingConfig)
+
+
+@dataclass
+class AccountsConfig:
+    """Heterogeneity of the accounts at the start (DESIGN §3.2)."""
+
+    size_median: float = _num(10.0, 0.0, strict_lo=True, doc="median monthly volume, k€ at reference price")
+    size_sigma: float = _num(1.6, 0.0, 5.0, doc="log-normal sigma of volume; 1.6 puts ~78 % of revenue in the top 20 %")
+    tier_shares: list[float] = _list([0.1, 0.3, 0.6], lo=0.0, hi=1.0,
+                                     doc="shares of accounts by size rank in tiers key, regular, small; sum to 1")
+    propensity_alpha: float = _num(0.7, 0.0, strict_lo=True, doc="Beta alpha of the latent propensity to leave")
+    propensity_beta: float = _num(1.2, 0.0, strict_lo=True, doc="Beta beta of the latent propensity to leave")
+    tastes: list[list[float]] = field(
+        default_factory=lambda: [[0.30, 0.35, 0.20, 0.15], [0.30, 0.25, 0.20, 0.25], [0.25, 0.15, 0.20, 0.40]],
+        metadata={"lo": 0.0, "doc": "mean taste weights (quality, service, logistics, price) per tier"})
+    taste_concentration: float = _num(30.0, 0.0, strict_lo=True, doc="Dirichlet concentration of taste weights")
+    n_regions: int = _num(8, 1, doc="regions; contacts are mostly within a region")
+    network_degree: int = _num(8, 0, 200, doc="mean number of contacts per account (even)")
+    network_rewire: float = _p(0.1, doc="share of contacts rewired to a random account (small world)")
+    entry_rate_per_month: float = _num(0.008, 0.0, 0.2, doc="new accounts per month, share of n_accounts")
+
+
+@dataclass
+class EnvironmentConfig:
+    """Uncontrollable events (DESIGN §3.3 step 1); rates per account-month."""
+
+    p_closure: float = _p(0.0050, doc="business closes or goes bankrupt")
+    p_acquisition: float = _p(0.0030, doc="bought, or moved by a head-office decision")
+    p_upstream_integration: float = _p(0.0008, doc="integrates upstream and leaves the market")
+    p_contraction: float = _p(0.010, doc="business shrinks: volume falls")
+    contraction_factor: float = _num(0.7, 0.0, 1.0, strict_lo=True, doc="volume kept after a contraction")
+    contraction_exit_share: float = _p(0.25, doc="an account exits once its volume falls below this share of start")
+
+
+@dataclass
+class BehaviourConfig:
+    """Experience, satisfaction and the switching decision (DESIGN §3.3 steps 2, 3, 6)."""
+
+    p_service_request: float = _p(0.10, doc="chance per account-month of a service request (opens a complaint)")
+    complaint_escalation: float = _num(0.5, 0.0, 5.0, doc="extra weight per month a complaint stays unresolved")
+    satisfaction_memory: float = _p(0.3, doc="weight of this month's experience in the satisfaction memory")
+    expectation: list[float] = _list([0.75, 0.80, 0.93], lo=0.0, hi=1.0,
+                                     doc="expected quality, service, logistics levels")
+    report_noise_sd: float = _num(0.05, 0.0, doc="noise of a survey answer, satisfaction units")
+    report_cutpoints: list[float] = _list([-0.08, -0.03, 0.02, 0.07],
+                                          doc="satisfaction cut-points between the five reported levels")
+    consider_base_per_month: float = _num(0.007, 0.0, 5.0, doc="consideration hazard with no trigger, × propensity")
+    trigger_contract_end: float = _num(1.0, 0.0, 50.0, doc="extra hazard at contract end, × propensity")
+    trigger_offer: float = _num(1.5, 0.0, 50.0, doc="extra hazard when a competitor's offer arrives")
+    trigger_dissatisfaction: float = _num(2.5, 0.0, 500.0, doc="extra hazard per unit of satisfaction below zero")
+    trigger_rep_left: float = _num(2.0, 0.0, 50.0, doc="extra hazard the month the account's salesperson leaves")
+    contagion_hr_per_contact: float = _num(1.85, 1.0, 10.0, doc="hazard ratio per defected contact, new account")
+    contagion_decay_per_month: float = _p(0.5, doc="share of a contact's defection effect left after a month")
+    contagion_tenure_damping: float = _num(0.05, 0.0, 10.0, doc="log hazard ratio ÷ (1 + damping × tenure years)")
+    choice_beta: float = _num(6.0, 0.0, 100.0, doc="utility per unit of perceived value (logit scale)")
+    procedural_cost: float = _num(0.8, 0.0, 20.0, doc="utility cost of learning a new supplier")
+    relationship_weight: float = _num(1.5, 0.0, 20.0, doc="utility of full relationship capital")
+    rep_owned_share: float = _p(0.5, doc="share of relationship capital held by the salesperson, not the firm")
+    relationship_growth_per_month: float = _p(0.04, doc="share of the gap to full relationship built per month")
+    money_lost_weight: float = _num(0.5, 0.0, 20.0, doc="utility per month of revenue lost by switching")
+    pull_decay_per_month: float = _p(0.05, doc="monthly decay of a departed salesperson's pull on former accounts")
+
+
+@dataclass
+class SalesForceConfig:
+    """Salespeople: morale and quits (DESIGN §3.3 step 5)."""
+
+    quit_rate_per_year: float = _p(0.20, doc="base yearly quit rate at neutral morale (Schmitz et al. 2020)")
+    morale_recovery_per_month: float = _p(0.15, doc="share of the gap to neutral morale closed per month")
+    morale_churn_sensitivity: float = _num(3.0, 0.0, 100.0, doc="morale lost per unit share of the book churned")
+    quit_morale_elasticity: float = _num(1.5, 0.0, 20.0, doc="log quit hazard per unit of morale below neutral")
+    courted_quit_multiplier: float = _num(4.0, 1.0, 100.0, doc="quit hazard × this the month a rival courts them")
+    p_join_competitor: float = _p(0.5, doc="chance a quitting salesperson joins a competitor")
+
+
+@dataclass
+class MarketConfig:
+    """A market preset: accounts, the focal firm, behaviour and environment."""
+
+    name: str = "generic_b2b"
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
+    focal: SupplierConfig = field(default_factory=SupplierConfig)
+    environment: EnvironmentConfig = field(default_factory=EnvironmentConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    salesforce: SalesForceConfig = field(default_factory=SalesForceConfig)
+    discount_rate_per_year: float = _num(0.10, 0.0, 1.0, doc="discount rate of the present value of profit")
+
+
+def _default_rivals() -> list[SupplierConfig]:
+    return [SupplierConfig(name="rival_a", initial_share=0.4), SupplierConfig(name="rival_b", initial_share=0.3)]
+
+
+@dataclass
+class CompetitorsConfig:
+    """The competitors: their offer and their poaching policy (DESIGN §3.6)."""
+
+    name: str = "passive"
+    rivals: list[SupplierConfig] = field(default_factory=_default_rivals)
+
+
+@dataclass
+class StrategyConfig:
+    """The focal firm's retention strategy: a named list of components, each ``{kind: ..., params...}``."""
+
+    name: str = "baseline"
+    components: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class OutputConfig:
+    """What a run writes."""
+
+    tables: list[str] = _list(["monthly", "events", "accounts"], doc="tables to write besides summary and provenance")
+
+
+@dataclass
+class RunConfig:
+    """One simulation run. The per-run seed derives from (``seed``, ``replicate``)."""
+
+    seed: int = _num(0, 0, doc="root seed of a study")
+    replicate: int = _num(0, 0, doc="replicate number; replicates share seeds across strategies")
+    months: int = _num(60, 1, doc="months simulated and reported")
+    burn_in_months: int = _num(24, 0, doc="months simulated before month 0 and not reported")
+    n_accounts: int = _num(10_000, 1, doc="accounts in the market at the start")
+    market: MarketConfig = field(default_factory=MarketConfig)
+    competitors: CompetitorsConfig = field(default_factory=CompetitorsConfig)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+def _allowed(meta: dict) -> str:
+    lo, hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
+    left = "" if lo is None else f"{'>' if strict else '≥'} {lo}"
+    right = "" if hi is None else f"≤ {hi}"
+    return "must be " + " and ".join(part for part in (left, right) if part)
+
+
+def _check_number(path: str, value: Any, meta: dict) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{path} = {value!r}: must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{path} = {value!r}: must be a finite number")
+    lo, hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
+    if (lo is not None and (value < lo or (strict and value == lo))) or (hi is not None and value > hi):
+        raise ConfigError(f"{path} = {value!r}: {_allowed(meta)}")
+
+
+def _check_values(path: str, value: Any, meta: dict) -> None:
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_values(f"{path}[{i}]", item, meta)
+    elif is_dataclass(value):
+        validate(value, path)
+    elif meta.get("lo") is not None or meta.get("hi") is not None:
+        _check_number(path, value, meta)
+
+
+def _check_consistency(cfg: RunConfig) -> None:
+    acc = cfg.market.accounts
+    if len(acc.tier_shares) != 3 or abs(sum(acc.tier_shares) - 1.0) > 1e-6:
+        raise ConfigError(f"market.accounts.tier_shares = {acc.tier_shares}: must be three shares summing to 1")
+    if len(acc.tastes) != 3 or any(len(t) != 4 or sum(t) <= 0 for t in acc.tastes):
+        raise ConfigError(f"market.accounts.tastes = {acc.tastes}: must be three rows (tiers) of four "
+                          "non-negative weights (quality, service, logistics, price)")
+    if acc.network_degree % 2:
+        raise ConfigError(f"market.accounts.network_degree = {acc.network_degree}: must be even")
+    cuts = cfg.market.behaviour.report_cutpoints
+    if len(cuts) != 4 or sorted(cuts) != list(cuts):
+        raise ConfigError(f"market.behaviour.report_cutpoints = {cuts}: must be four increasing cut-points")
+    if len(cfg.market.behaviour.expectation) != 3:
+        raise ConfigError(f"market.behaviour.expectation = {cfg.market.behaviour.expectation}: must be three levels "
+                          "(quality, service, logistics)")
+    suppliers = [cfg.market.focal, *cfg.competitors.rivals]
+    if not cfg.competitors.rivals:
+        raise ConfigError("competitors.rivals = []: must name at least one competitor")
+    if len(suppliers) > 100:
+        raise ConfigError(f"competitors.rivals has {len(cfg.competitors.rivals)} entries: at most 99 are allowed")
+    for i, sup in enumerate(suppliers):
+        where = "market.focal" if i == 0 else f"competitors.rivals[{i - 1}]"
+        if len(sup.cost_to_serve_per_month) != 3:
+            raise ConfigError(f"{where}.cost_to_serve_per_month = {sup.cost_to_serve_per_month}: must be three "
+                              "costs (key, regular, small)")
+    names = [s.name for s in suppliers]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"supplier names {names}: must be unique (market.focal.name and competitors.rivals[*].name)")
+    unknown = sorted(set(cfg.output.tables) - {"monthly", "events", "accounts"})
+    if unknown:
+        raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: monthly, events, accounts")
+
+
+def validate(cfg: Any, path: str = "") -> Any:
+    """Check every field of a config tree against its declared range; return the config unchanged.
+
+    Raises:
+        ConfigError: naming the first field out of range, its value and what is allowed.
+    """
+    for f in fields(cfg):
+        _check_values(f"{path}.{f.name}" if path else f.name, getattr(cfg, f.name), dict(f.metadata))
+    if isinstance(cfg, RunConfig):
+        _check_consistency(cfg)
+    return cfg

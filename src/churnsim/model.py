@@ -1,0 +1,360 @@
+"""The market model: wiring. Its ``step`` is one month, in the order of DESIGN §3.3.
+
+State lives in the account table (numpy arrays) and the rep table; suppliers are Mesa agents. Each step calls the
+mechanisms (pure functions in :mod:`churnsim.mechanisms`) on those arrays, in order, and hands what happened to
+the :class:`~churnsim.recorder.Recorder`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from churnsim.accounts import ACTIVE, EXITED, NO_CONTRACT
+from churnsim.agents import AccountAgent, Salesperson, Supplier
+from churnsim.config import RunConfig, validate
+from churnsim.mechanisms import contagion, environment, poaching, salesforce
+from churnsim.mechanisms.choice import ChoiceSet, choose, consideration_probability, main_reason, value_components
+from churnsim.mechanisms.delivery import deliver
+from churnsim.mechanisms.innovation import product_value
+from churnsim.mechanisms.money import monthly_ledger
+from churnsim.mechanisms.satisfaction import remember, reported_level, satisfaction
+from churnsim.population import initial_market, rep_slot
+from churnsim.recorder import Recorder
+from churnsim.rng import RandomStreams, run_seed
+from churnsim.strategies import build_components
+
+__all__ = ["MarketModel", "RunResult", "simulate"]
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: tidy tables (as declared in :mod:`churnsim.schemas`) and the focal summary."""
+
+    tables: dict
+    summary: dict
+    run_seed: int
+
+
+class MarketModel(mesa.Model):
+    """A B2B market of accounts, suppliers and salespeople, one step per month.
+
+    Args:
+        cfg: a validated run configuration.
+        reference: decide account by account through :meth:`AccountAgent.step` (slow; for checking).
+    """
+
+    def __init__(self, cfg: RunConfig, reference: bool = False):
+        seed = run_seed(cfg.seed, cfg.replicate)
+        super().__init__(rng=seed)
+        self.cfg, self.reference, self.run_seed = cfg, reference, seed
+        self.streams = RandomStreams(seed)
+        self.month = -cfg.burn_in_months
+        rivals = cfg.competitors.rivals
+        self.suppliers = [Supplier(self, 0, cfg.market.focal, build_components(cfg.strategy.components))]
+        self.suppliers += [Supplier(self, k + 1, r, []) for k, r in enumerate(rivals)]
+        self.accounts, self.reps, self.network, self._rep_offset, self._n_reps = initial_market(
+            cfg, self.streams, self.month)
+        self.n_suppliers = len(self.suppliers)
+        self._expectation = np.asarray(cfg.market.behaviour.expectation, dtype=np.float32)
+        self._cutpoints = np.asarray(cfg.market.behaviour.report_cutpoints, dtype=np.float32)
+        self._sup = {name: np.array([getattr(s.cfg, name) for s in self.suppliers], dtype=np.float64) for name in
+                     ("quality", "p_quality_incident", "service_level", "logistics_reliability", "brand",
+                      "value_decay_per_month", "innovation_per_month", "cogs_share", "acquisition_cost_multiple")}
+        self._sup.update({f"poach_{name}": np.array([getattr(s.cfg.poaching, name) for s in self.suppliers])
+                          for name in ("offer_rate_per_month", "offer_discount", "target_size_exponent",
+                                       "target_unhappiness", "rep_court_rate_per_month")})
+        self._cost_to_serve = np.array([s.cfg.cost_to_serve_per_month for s in self.suppliers], dtype=np.float64)
+        self._rep_departures = np.zeros(len(self.reps.employer))
+        self._next_person = len(self.reps.employer)
+        self.decision_buffer: dict[int, tuple[bool, int, int]] = {}
+        self.recorder = Recorder(self)
+
+    # ---- the month -------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in the order of DESIGN §3.3."""
+        self.recorder.begin_month()
+        self.environment()
+        self.delivery()
+        self.experience()
+        self.strategies_act()
+        self.sales_force()
+        self.decisions()
+        self.money()
+        self.end_month()
+
+    def run(self) -> RunResult:
+        """Burn in, then simulate the reported months; return the tables and summary."""
+        while self.month < self.cfg.months:
+            self.step()
+        tables = self.recorder.tables()
+        return RunResult(tables, self.recorder.summary(tables), self.run_seed)
+
+    # ---- helpers ---------------------------------------------------------------------------------------------
+    def uniform(self, stream: str) -> np.ndarray:
+        """This month's uniforms of ``stream``, one per account slot."""
+        return self.streams.uniform(stream, self.month, self.accounts.capacity)
+
+    def list_prices(self) -> np.ndarray:
+        return np.array([s.list_price(self.month) for s in self.suppliers])
+
+    def reputation(self) -> np.ndarray:
+        """(K, 3) mean remembered quality, service, logistics of each supplier's customers (word of mouth)."""
+        acc = self.accounts
+        idx = np.flatnonzero(acc.active())
+        s = acc.supplier[idx]
+        n = np.bincount(s, minlength=self.n_suppliers).astype(np.float64)
+        total = np.stack([np.bincount(s, weights=acc.mem[idx, c], minlength=self.n_suppliers) for c in range(3)], 1)
+        nominal = np.stack([self._sup["quality"] * np.array([x.product_value for x in self.suppliers]),
+                            1.0 / (1.0 + self._sup["p_quality_incident"]), self._sup["logistics_reliability"]], 1)
+        return np.where(n[:, None] > 0, total / np.maximum(n, 1)[:, None], nominal)
+
+    def account(self, slot: int) -> AccountAgent:
+        """A Mesa agent view of account slot ``slot`` (remove it with ``.remove()`` when done)."""
+        return AccountAgent(self, slot)
+
+    def salesperson(self, slot: int) -> Salesperson:
+        return Salesperson(self, slot)
+
+    # ---- 1. environment --------------------------------------------------------------------------------------
+    def environment(self) -> None:
+        """Uncontrollable exits and contractions, then new accounts entering the market."""
+        acc = self.accounts
+        active = acc.active()
+        exits, reason = environment.uncontrollable_events(
+            active, acc.volume, acc.size0, self.uniform("environment.event"),
+            self.uniform("environment.contraction"), self.cfg.market.environment)
+        gone = np.flatnonzero(exits)
+        acc.status[gone] = EXITED
+        acc.exit_month[gone] = self.month
+        acc.exit_reason[gone] = reason[gone]
+        self.recorder.departures(gone, acc.supplier[gone], -1, reason[gone])
+        self.note_rep_departures(gone)
+        self._enter(np.flatnonzero(acc.entry_month == self.month))
+
+    def _enter(self, slots: np.ndarray) -> None:
+        acc = self.accounts
+        if len(slots) == 0:
+            return
+        none = np.full(len(slots), -1)
+        cs = ChoiceSet(incumbent=none, taste=acc.taste[slots], memory=acc.mem[slots],
+                       price_paid=np.ones(len(slots)), offer_from=none, offer_discount=np.zeros(len(slots)),
+                       relationship=np.zeros(len(slots)), pull_supplier=none, pull=np.zeros(len(slots)),
+                       money_lost_months=np.zeros(len(slots)))
+        comps = value_components(cs, self.list_prices(), self.reputation(), self._sup["brand"],
+                                 self.cfg.market.behaviour)
+        chosen = choose(comps.sum(axis=2), self.uniform("entry.choice")[slots])
+        acc.status[slots] = ACTIVE
+        acc.first_supplier[slots] = chosen
+        self._join(slots, chosen)
+        self.recorder.acquisitions(slots, -1, chosen)
+
+    def _join(self, slots: np.ndarray, to: np.ndarray) -> None:
+        """Start a relationship of accounts ``slots`` with suppliers ``to``."""
+        acc = self.accounts
+        acc.supplier[slots] = to
+        acc.since_month[slots] = self.month
+        acc.rep[slots] = rep_slot(slots, to, self._rep_offset, self._n_reps)
+        acc.mem[slots] = self.reputation()[to]
+        acc.contract_end[slots] = NO_CONTRACT
+        acc.exit_penalty_months[slots] = 0
+        acc.points_months[slots] = 0
+        acc.discount[slots] = np.where(acc.offer_from[slots] == to, acc.offer_discount[slots], 0)
+        acc.complaint_weight[slots] = 0
+        acc.rc_firm[slots] = 0
+        acc.rc_rep[slots] = np.where(acc.pull_supplier[slots] == to, acc.pull[slots], 0)
+        acc.pull_supplier[slots] = -1
+        acc.pull[slots] = 0
+        acc.exposure[slots] = 0
+        acc.at_risk[slots] = False
+
+    # ---- 2. delivery, 3. experience --------------------------------------------------------------------------
+    def delivery(self) -> None:
+        """Quality incidents, late deliveries, service requests and complaints; memory of the experience."""
+        acc, b, sup = self.accounts, self.cfg.market.behaviour, self._sup
+        idx = np.flatnonzero(acc.active())
+        s = acc.supplier[idx]
+        value = np.array([x.product_value for x in self.suppliers])
+        experience, acc.complaint_weight[idx] = deliver(
+            (sup["quality"] * value)[s].astype(np.float32), sup["p_quality_incident"][s],
+            sup["logistics_reliability"][s], sup["service_level"][s], acc.complaint_weight[idx],
+            b.p_service_request, b.complaint_escalation, *(self.uniform(f"delivery.{name}")[idx]
+                                                          for name in ("quality", "logistics", "request", "resolve")))
+        acc.mem[idx] = remember(acc.mem[idx], experience, b.satisfaction_memory)
+        for supplier, v in zip(self.suppliers, product_value(value, sup["value_decay_per_month"],
+                                                             sup["innovation_per_month"])):
+            supplier.product_value = float(v)
+
+    def experience(self) -> None:
+        """True satisfaction from memory, and the five-level answer a survey would see."""
+        acc, b = self.accounts, self.cfg.market.behaviour
+        idx = np.flatnonzero(acc.active())
+        price_paid = (self.list_prices()[acc.supplier[idx]] * (1 - acc.discount[idx])).astype(np.float32)
+        acc.satisfaction[idx] = satisfaction(acc.mem[idx], acc.taste[idx], self._expectation, price_paid)
+        noise = self.streams.generator("satisfaction.report", self.month).standard_normal(acc.capacity)
+        acc.reported[idx] = reported_level(acc.satisfaction[idx], b.report_noise_sd * noise[idx], self._cutpoints)
+
+    # ---- 4. strategies and competitors -----------------------------------------------------------------------
+    def strategies_act(self) -> None:
+        """Competitors make offers and court salespeople; every supplier's retention strategy acts."""
+        acc, sup = self.accounts, self._sup
+        acc.offer_from[:] = poaching.target_offers(
+            acc.supplier, acc.active(), acc.volume, acc.reported, sup["poach_offer_rate_per_month"],
+            sup["poach_target_size_exponent"], sup["poach_target_unhappiness"],
+            self.uniform("poaching.offer"), self.uniform("poaching.offer_pick"))
+        acc.offer_discount[:] = np.where(acc.offer_from >= 0, sup["poach_offer_discount"][acc.offer_from], 0)
+        n_reps = len(self.reps.employer)
+        self.reps.courted_by[:] = poaching.court_reps(
+            self.reps.employer, sup["poach_rep_court_rate_per_month"],
+            self.streams.uniform("poaching.court", self.month, n_reps),
+            self.streams.uniform("poaching.court_pick", self.month, n_reps))
+        self.recorder.strategy_cost(np.array([s.retain() for s in self.suppliers]))
+
+    # ---- 5. sales force --------------------------------------------------------------------------------------
+    def sales_force(self) -> None:
+        """Morale moves with last month's churn; salespeople quit, some to competitors, pulling their accounts."""
+        acc, reps, sf = self.accounts, self.reps, self.cfg.market.salesforce
+        n_reps = len(reps.employer)
+        active = acc.active()
+        book = np.bincount(acc.rep[active], minlength=n_reps) + self._rep_departures
+        churn_share = self._rep_departures / np.maximum(book, 1)
+        target = np.array([s.morale_target for s in self.suppliers])[reps.employer]
+        reps.morale[:] = salesforce.next_morale(reps.morale, churn_share, target, sf.morale_recovery_per_month,
+                                                sf.morale_churn_sensitivity)
+        quitting = salesforce.quits(reps.morale, reps.courted_by, self.streams.uniform("salesforce.quit", self.month,
+                                                                                       n_reps),
+                                    sf.quit_rate_per_year, sf.quit_morale_elasticity, sf.courted_quit_multiplier)
+        share = np.bincount(acc.supplier[active], minlength=self.n_suppliers).astype(np.float64)
+        dest = salesforce.destinations(quitting, reps.courted_by, reps.employer,
+                                       self.streams.uniform("salesforce.destination", self.month, n_reps),
+                                       sf.p_join_competitor, share)
+        leavers = np.flatnonzero(quitting)
+        self.recorder.rep_moves(reps.person[leavers], reps.employer[leavers], dest[leavers],
+                                reps.courted_by[leavers] >= 0)
+        affected = np.flatnonzero(active & quitting[np.maximum(acc.rep, 0)])
+        new_employer = dest[acc.rep[affected]]
+        moved = new_employer >= 0
+        acc.pull_supplier[affected[moved]] = new_employer[moved]
+        acc.pull[affected[moved]] = acc.rc_rep[affected[moved]]
+        acc.rc_rep[affected] = 0
+        acc.rep_left[affected] = True
+        reps.person[leavers] = self._next_person + np.arange(len(leavers))
+        self._next_person += len(leavers)
+        reps.morale[leavers] = target[leavers]
+        reps.tenure_months[leavers] = 0
+        self._rep_departures[:] = 0
+
+    # ---- 6. decisions ----------------------------------------------------------------------------------------
+    def decisions(self) -> None:
+        """Accounts whose triggers fire consider leaving and choose a supplier; switches are applied."""
+        acc = self.accounts
+        if self.reference:
+            self.decision_buffer = {}
+            self.reference_draws = (self.uniform("decision.consider"), self.uniform("decision.choice"))
+            for i in np.flatnonzero(self._deciders()):
+                self.account(int(i))
+            if AccountAgent in self.agents_by_type:
+                views = self.agents_by_type[AccountAgent]
+                views.do("step")
+                views.do("remove")
+            slots = np.array(sorted(self.decision_buffer), dtype=np.int64)
+            chosen = np.array([self.decision_buffer[i][1] for i in slots], dtype=np.int64)
+            reason = np.array([self.decision_buffer[i][2] for i in slots], dtype=np.int8)
+            switched = chosen != acc.supplier[slots]
+            slots, chosen, reason = slots[switched], chosen[switched], reason[switched]
+        else:
+            slots, chosen, reason = self.decide_vectorised()
+        left = acc.supplier[slots].copy()
+        self.recorder.departures(slots, left, chosen, reason)
+        self.note_rep_departures(slots)
+        self.recorder.acquisitions(slots, left, chosen)
+        acc.n_switches[slots] += self.month >= 0
+        self._join(slots, chosen)
+        b = self.cfg.market.behaviour
+        acc.exposure[:] = contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left,
+                                           np.where(acc.active(), acc.supplier, -1))
+
+    def _deciders(self) -> np.ndarray:
+        """Accounts that may decide this month: active, and not just arrived."""
+        return self.accounts.active() & (self.accounts.since_month < self.month)
+
+    def decision_inputs(self, slots: np.ndarray) -> dict:
+        """Everything the decision rule reads for ``slots``, shared by the fast and the reference path."""
+        acc, b = self.accounts, self.cfg.market.behaviour
+        tenure = self.month - acc.since_month[slots]
+        return {
+            "p_consider": consideration_probability(
+                acc.propensity[slots].astype(np.float64), acc.satisfaction[slots].astype(np.float64),
+                acc.contract_end[slots] == self.month,
+                (acc.offer_from[slots] >= 0) & (acc.offer_from[slots] != acc.supplier[slots]), acc.rep_left[slots],
+                contagion.hazard_multiplier(acc.exposure[slots].astype(np.float64), tenure,
+                                            b.contagion_hr_per_contact, b.contagion_tenure_damping), b),
+            "u_consider": self.uniform("decision.consider")[slots],
+            "u_choice": self.uniform("decision.choice")[slots],
+            "list_price": self.list_prices(),
+            "reputation": self.reputation(),
+            "brand": self._sup["brand"],
+            "choice_set": ChoiceSet(
+                incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
+                price_paid=self.list_prices()[acc.supplier[slots]] * (1 - acc.discount[slots].astype(np.float64)),
+                offer_from=acc.offer_from[slots].astype(np.int64), offer_discount=acc.offer_discount[slots],
+                relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
+                pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
+                money_lost_months=np.where(acc.contract_end[slots] > self.month, acc.exit_penalty_months[slots], 0)
+                + acc.points_months[slots]),
+        }
+
+    def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The decision rule over arrays: (switching slots, chosen supplier, reason code)."""
+        slots = np.flatnonzero(self._deciders())
+        x = self.decision_inputs(slots)
+        considering = x["u_consider"] < x["p_consider"]
+        cs = x["choice_set"]
+        rows = np.flatnonzero(considering)
+        sub = ChoiceSet(**{k: v[rows] for k, v in vars(cs).items()})
+        comps = value_components(sub, x["list_price"], x["reputation"], x["brand"], self.cfg.market.behaviour)
+        chosen = choose(comps.sum(axis=2), x["u_choice"][rows])
+        switched = chosen != sub.incumbent
+        reason = main_reason(comps[switched], chosen[switched], sub.incumbent[switched])
+        return slots[rows[switched]], chosen[switched], reason
+
+    # ---- 7. money ----------------------------------------------------------------------------------------------
+    def money(self) -> None:
+        """Revenue, costs and profit of every supplier this month."""
+        acc = self.accounts
+        idx = np.flatnonzero(acc.active())
+        s = acc.supplier[idx]
+        revenue = acc.volume[idx] * self.list_prices()[s] * (1 - acc.discount[idx].astype(np.float64))
+        if self.month >= 0:
+            acc.revenue_total[idx] += revenue
+            acc.revenue_focal[idx[s == 0]] += revenue[s == 0]
+        ledger = monthly_ledger(s, acc.tier[idx], revenue, self.n_suppliers, self._sup["cogs_share"],
+                                self._cost_to_serve, self.recorder.acquired_by_tier(),
+                                self._sup["acquisition_cost_multiple"], self.recorder.month_strategy_cost)
+        self.recorder.end_month(ledger, idx, revenue)
+
+    def end_month(self) -> None:
+        """Relationships grow, a departed salesperson's pull fades, this month's flags clear."""
+        acc, b = self.accounts, self.cfg.market.behaviour
+        gap = 1 - acc.rc_firm - acc.rc_rep
+        grow = np.float32(b.relationship_growth_per_month) * gap * acc.active()
+        acc.rc_firm += grow * np.float32(1 - b.rep_owned_share)
+        acc.rc_rep += grow * np.float32(b.rep_owned_share)
+        acc.pull *= np.float32(1 - b.pull_decay_per_month)
+        acc.rep_left[:] = False
+        self.reps.tenure_months += 1
+        self.month += 1
+
+    def note_rep_departures(self, slots: np.ndarray) -> None:
+        """Count departures in each salesperson's book (they lower morale next month)."""
+        np.add.at(self._rep_departures, self.accounts.rep[slots], 1)
+
+
+def simulate(cfg: RunConfig, reference: bool = False) -> RunResult:
+    """Validate ``cfg``, run one simulation and return its tables and summary."""
+    return MarketModel(validate(cfg), reference=reference).run()

@@ -1,0 +1,234 @@
+"""What a run records: per-month aggregates computed from the arrays, the event log, the account table, the summary.
+
+Only the reported months (month ≥ 0) are recorded; burn-in is simulated but not reported. Aggregates are computed
+each month from the arrays (no per-account rows per month), so memory grows with months × suppliers, plus the
+events, which are few.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from churnsim.accounts import ACTIVE, TIERS
+from churnsim.mechanisms.money import discount_factor
+from churnsim.reasons import REASONS, is_controllable
+from churnsim.schemas import SCHEMAS, check_table
+
+if TYPE_CHECKING:
+    from churnsim.model import MarketModel
+
+__all__ = ["Recorder", "summarise"]
+
+EVENTS = ("switch", "exit", "entry", "rep_move")
+_LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "acquisition_cost", "profit")
+
+
+class Recorder:
+    """Collects a run's outputs as the model steps."""
+
+    def __init__(self, model: MarketModel):
+        self.model = model
+        self._rows: list[dict[str, np.ndarray]] = []
+        self._events: list[dict[str, np.ndarray]] = []
+        self.month_strategy_cost = np.zeros(model.n_suppliers)
+        self._cohort: np.ndarray | None = None
+        self._cohort_revenue: list[float] = []
+
+    @property
+    def _reporting(self) -> bool:
+        return self.model.month >= 0
+
+    def begin_month(self) -> None:
+        k = self.model.n_suppliers
+        self._acquired = np.zeros((k, 3))
+        self._departures = np.zeros((k, 2), dtype=np.int64)  # controllable, uncontrollable
+        self._rep_quits = np.zeros(k, dtype=np.int64)
+        if self.model.month == 0:
+            acc = self.model.accounts
+            self._cohort = acc.active() & (acc.supplier == 0)
+
+    # ---- events --------------------------------------------------------------------------------------------
+    def _log(self, event: str, account, rep, frm, to, reason, controllable) -> None:
+        if not self._reporting or len(account) == 0:
+            return
+        n = len(account)
+        self._events.append({
+            "month": np.full(n, self.model.month, np.int64), "event": np.full(n, EVENTS.index(event), np.int8),
+            "account": np.broadcast_to(account, n).astype(np.int64), "rep": np.broadcast_to(rep, n).astype(np.int64),
+            "from": np.broadcast_to(frm, n).astype(np.int64), "to": np.broadcast_to(to, n).astype(np.int64),
+            "reason": np.broadcast_to(reason, n).astype(np.int64),
+            "controllable": np.broadcast_to(controllable, n).astype(bool)})
+
+    def departures(self, slots: np.ndarray, frm: np.ndarray, to, reason: np.ndarray) -> None:
+        """Accounts ``slots`` left suppliers ``frm`` for ``to`` (-1: left the market) for ``reason``."""
+        controllable = is_controllable(reason)
+        np.add.at(self._departures, (frm.astype(np.int64), np.where(controllable, 0, 1)), 1)
+        switch = np.broadcast_to(to, len(slots)) >= 0
+        self._log("switch" if np.all(switch) else "exit", slots, self.model.accounts.rep[slots], frm, to, reason,
+                  controllable)
+
+    def acquisitions(self, slots: np.ndarray, frm, to: np.ndarray) -> None:
+        """Accounts ``slots`` were won by ``to`` (from ``frm``; -1 for a new account entering the market)."""
+        np.add.at(self._acquired, (to.astype(np.int64), self.model.accounts.tier[slots].astype(np.int64)), 1)
+        if np.all(np.broadcast_to(frm, len(slots)) < 0):
+            self._log("entry", slots, self.model.accounts.rep[slots], -1, to, -1, False)
+
+    def rep_moves(self, person: np.ndarray, frm: np.ndarray, to: np.ndarray, poached: np.ndarray) -> None:
+        """Salespeople left ``frm`` for ``to`` (-1: left the market)."""
+        np.add.at(self._rep_quits, frm.astype(np.int64), 1)
+        self._log("rep_move", np.full(len(person), -1), person, frm, to, np.where(poached, -3, -2), False)
+
+    def strategy_cost(self, cost: np.ndarray) -> None:
+        self.month_strategy_cost = cost
+
+    def acquired_by_tier(self) -> np.ndarray:
+        return self._acquired
+
+    # ---- the month's aggregates ------------------------------------------------------------------------------
+    def end_month(self, ledger: dict[str, np.ndarray], idx: np.ndarray, revenue: np.ndarray) -> None:
+        """Record the month's per-supplier row block (reported months only)."""
+        if not self._reporting:
+            return
+        model, acc = self.model, self.model.accounts
+        k = model.n_suppliers
+        s = acc.supplier[idx]
+        active = np.bincount(s, minlength=k)
+        levels = np.bincount(s.astype(np.int64) * 5 + acc.reported[idx] - 1, minlength=5 * k).reshape(k, 5)
+        row = {
+            "month": np.full(k, model.month), "supplier": np.arange(k), "active_accounts": active,
+            "market_share": active / max(active.sum(), 1),
+            "revenue_share": ledger["revenue"] / max(ledger["revenue"].sum(), 1e-300),
+            "acquisitions": self._acquired.sum(axis=1).astype(np.int64),
+            "departures_controllable": self._departures[:, 0], "departures_uncontrollable": self._departures[:, 1],
+            **{key: ledger[key] for key in _LEDGER},
+            "satisfaction_mean": np.bincount(s, weights=acc.satisfaction[idx], minlength=k) / np.maximum(active, 1),
+            "levels": levels / np.maximum(active, 1)[:, None],
+            "reps": np.bincount(model.reps.employer, minlength=k), "rep_quits": self._rep_quits,
+        }
+        self._rows.append(row)
+        self._cohort_revenue.append(float(revenue[self._cohort[idx] & (s == 0)].sum()))
+
+    # ---- tables ----------------------------------------------------------------------------------------------
+    def _run_columns(self, n: int) -> dict:
+        cfg = self.model.cfg
+        return {"strategy": cfg.strategy.name, "competitors": cfg.competitors.name, "market": cfg.market.name,
+                "replicate": np.full(n, cfg.replicate, np.int64), "seed": np.full(n, cfg.seed, np.int64)}
+
+    def _names(self, codes: np.ndarray) -> pd.Categorical:
+        names = [s.name for s in self.model.suppliers]
+        return pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), categories=names)
+
+    @staticmethod
+    def _categorical(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        for c in columns:
+            df[c] = df[c].astype("category")
+        return df
+
+    def monthly(self) -> pd.DataFrame:
+        rows = {key: np.concatenate([r[key] for r in self._rows]) for key in self._rows[0] if key != "levels"}
+        levels = np.concatenate([r["levels"] for r in self._rows])
+        n = len(rows["month"])
+        df = pd.DataFrame({
+            **self._run_columns(n), "month": rows["month"].astype(np.int64), "supplier": self._names(rows["supplier"]),
+            "is_focal": rows["supplier"] == 0, "active_accounts": rows["active_accounts"].astype(np.int64),
+            "market_share": rows["market_share"].astype(np.float64),
+            "revenue_share": rows["revenue_share"].astype(np.float64),
+            "acquisitions": rows["acquisitions"],
+            "departures": rows["departures_controllable"] + rows["departures_uncontrollable"],
+            "departures_controllable": rows["departures_controllable"],
+            "departures_uncontrollable": rows["departures_uncontrollable"],
+            **{key: rows[key].astype(np.float64) for key in _LEDGER},
+            "satisfaction_mean": rows["satisfaction_mean"].astype(np.float64),
+            **{f"satisfaction_level_{j + 1}": levels[:, j].astype(np.float64) for j in range(5)},
+            "reps": rows["reps"].astype(np.int64), "rep_quits": rows["rep_quits"].astype(np.int64),
+        })
+        return check_table("monthly", self._categorical(df, ["strategy", "competitors", "market"]))
+
+    def events(self) -> pd.DataFrame:
+        keys = ("month", "event", "account", "rep", "from", "to", "reason", "controllable")
+        ev = {k: np.concatenate([e[k] for e in self._events]) if self._events else np.zeros(0, np.int64)
+              for k in keys}
+        reason_names = [*REASONS, "entry", "quit", "poached"]
+        reason_code = np.select([ev["reason"] == -1, ev["reason"] == -2, ev["reason"] == -3],
+                                [len(REASONS), len(REASONS) + 1, len(REASONS) + 2], ev["reason"])
+        n = len(ev["month"])
+        df = pd.DataFrame({
+            **self._run_columns(n), "month": ev["month"].astype(np.int64),
+            "event": pd.Categorical.from_codes(ev["event"].astype(np.int64), categories=list(EVENTS)),
+            "account": ev["account"].astype(np.int64), "rep": ev["rep"].astype(np.int64),
+            "from_supplier": self._names(ev["from"].astype(np.int64)),
+            "to_supplier": self._names(ev["to"].astype(np.int64)),
+            "reason": pd.Categorical.from_codes(reason_code.astype(np.int64), categories=reason_names),
+            "controllable": ev["controllable"].astype(bool),
+        })
+        return check_table("events", self._categorical(df, ["strategy", "competitors", "market"]))
+
+    def accounts(self) -> pd.DataFrame:
+        model, acc = self.model, self.model.accounts
+        seen = np.flatnonzero((acc.status == ACTIVE) | (acc.exit_month >= 0))
+        active = acc.status[seen] == ACTIVE
+        end = np.where(active, model.month, acc.exit_month[seen])
+        n = len(seen)
+        df = pd.DataFrame({
+            **self._run_columns(n), "account": seen.astype(np.int64),
+            "tier": pd.Categorical.from_codes(acc.tier[seen].astype(np.int64), categories=list(TIERS)),
+            "region": acc.region[seen].astype(np.int64), "size": acc.size0[seen].astype(np.float64),
+            "propensity": acc.propensity[seen].astype(np.float64),
+            "entry_month": acc.entry_month[seen].astype(np.int64),
+            "first_supplier": self._names(acc.first_supplier[seen].astype(np.int64)),
+            "last_supplier": self._names(acc.supplier[seen].astype(np.int64)),
+            "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
+            "n_switches": acc.n_switches[seen].astype(np.int64),
+            "revenue_focal": acc.revenue_focal[seen], "revenue_total": acc.revenue_total[seen],
+            "status": pd.Categorical(np.where(active, "active", "exited"), categories=["active", "exited"]),
+            "end_reason": pd.Categorical.from_codes(np.where(active, -1, acc.exit_reason[seen]).astype(np.int64),
+                                                    categories=list(REASONS)),
+            "end_month": np.where(active, -1, acc.exit_month[seen]).astype(np.int64),
+        })
+        return check_table("accounts", self._categorical(df, ["strategy", "competitors", "market"]))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"monthly": self.monthly(), "events": self.events(), "accounts": self.accounts()}
+
+    def summary(self, tables: dict[str, pd.DataFrame]) -> dict:
+        model = self.model
+        acc = model.accounts
+        still = self._cohort & acc.active() & (acc.supplier == 0)
+        return summarise(
+            monthly=tables["monthly"], events=tables["events"], revenue_focal=acc.revenue_focal,
+            cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
+            months=model.cfg.months, discount_rate_per_year=model.cfg.market.discount_rate_per_year)
+
+
+def summarise(monthly: pd.DataFrame, events: pd.DataFrame, revenue_focal: np.ndarray, cohort_size: int,
+              cohort_kept: int, cohort_revenue: list[float], months: int, discount_rate_per_year: float) -> dict:
+    """The focal firm's headline figures (see README, "summary.json")."""
+    focal = monthly[monthly["is_focal"]].sort_values("month")
+    gone = events[(events["event"].isin(["switch", "exit"])) & (events["from_supplier"] == focal["supplier"].iloc[0])]
+    by_reason = {r: int(n) for r, n in gone["reason"].value_counts().items() if n > 0}
+    n_gone = int(len(gone))
+    kept_share = cohort_kept / cohort_size if cohort_size else float("nan")
+    rev_ratio = cohort_revenue[-1] / cohort_revenue[0] if cohort_revenue and cohort_revenue[0] > 0 else float("nan")
+    lifetime = np.sort(revenue_focal[revenue_focal > 0])[::-1]
+    top = lifetime[: max(1, int(round(0.2 * len(lifetime))))].sum() / lifetime.sum() if len(lifetime) else 0.0
+    mean_active = float(focal["active_accounts"].mean())
+    return {
+        "customer_retention_annual": float(kept_share ** (12.0 / months)),
+        "revenue_retention_annual": float(rev_ratio ** (12.0 / max(months - 1, 1))),
+        "annual_churn_rate": float(focal["departures"].sum() / max(mean_active, 1) * 12.0 / months),
+        "churn_by_reason": by_reason,
+        "churn_controllable_share": float(gone["controllable"].mean()) if n_gone else 0.0,
+        "departures_total": n_gone,
+        "acquisitions_total": int(focal["acquisitions"].sum()),
+        "revenue_total": float(focal["revenue"].sum()),
+        "strategy_cost": float(focal["strategy_cost"].sum()),
+        "net_profit": float(focal["profit"].sum()),
+        "net_profit_npv": float((focal["profit"] * discount_factor(focal["month"], discount_rate_per_year)).sum()),
+        "top20_revenue_share": float(top),
+        "market_share_final": float(focal["market_share"].iloc[-1]),
+        "revenue_share_final": float(focal["revenue_share"].iloc[-1]),
+        "satisfaction_mean": float(focal["satisfaction_mean"].mean()),
+    }

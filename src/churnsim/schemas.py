@@ -1,0 +1,112 @@
+"""Declared schemas of every output table: column, type, unit, meaning. Tables are validated on write.
+
+The README's "Outputs" section is generated from (and tested against) these declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "SchemaError", "check_table"]
+
+SCHEMA_VERSION = "1"
+
+
+class SchemaError(ValueError):
+    """A table does not match its declared schema (a bug in the model, never a user error)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # pandas dtype name: int64, float64, bool, category
+    unit: str
+    meaning: str
+
+
+_RUN = [
+    Column("strategy", "category", "", "name of the focal firm's retention strategy"),
+    Column("competitors", "category", "", "name of the competitor scenario"),
+    Column("market", "category", "", "name of the market preset"),
+    Column("replicate", "int64", "", "replicate number"),
+    Column("seed", "int64", "", "root seed of the study"),
+]
+
+_MONTHLY = [
+    *_RUN,
+    Column("month", "int64", "month", "month since the end of burn-in (0 = first reported month)"),
+    Column("supplier", "category", "", "supplier name"),
+    Column("is_focal", "bool", "", "whether the supplier is the focal firm"),
+    Column("active_accounts", "int64", "accounts", "accounts served at the end of the month"),
+    Column("market_share", "float64", "share", "share of the market's active accounts"),
+    Column("revenue_share", "float64", "share", "share of the market's revenue this month"),
+    Column("acquisitions", "int64", "accounts", "accounts won this month (switched in or newly entered)"),
+    Column("departures", "int64", "accounts", "accounts lost this month (switched away or exited)"),
+    Column("departures_controllable", "int64", "accounts", "departures to a competitor"),
+    Column("departures_uncontrollable", "int64", "accounts", "exits for reasons outside the supplier's control"),
+    Column("revenue", "float64", "k€", "revenue this month"),
+    Column("cogs", "float64", "k€", "cost of goods sold"),
+    Column("cost_to_serve", "float64", "k€", "cost to serve active accounts, by tier"),
+    Column("strategy_cost", "float64", "k€", "cost of the retention strategy this month"),
+    Column("acquisition_cost", "float64", "k€", "cost of the accounts won this month"),
+    Column("profit", "float64", "k€", "revenue − cogs − cost_to_serve − strategy_cost − acquisition_cost"),
+    Column("satisfaction_mean", "float64", "satisfaction", "mean true satisfaction of its accounts (0 = as expected)"),
+    *[Column(f"satisfaction_level_{k}", "float64", "share",
+             f"share of its accounts whose reported level is {k} (1 very dissatisfied … 5 very satisfied)")
+      for k in range(1, 6)],
+    Column("reps", "int64", "salespeople", "salespeople employed"),
+    Column("rep_quits", "int64", "salespeople", "salespeople who quit this month"),
+]
+
+_EVENTS = [
+    *_RUN,
+    Column("month", "int64", "month", "month of the event"),
+    Column("event", "category", "", "switch | exit | entry | rep_move"),
+    Column("account", "int64", "", "account id (−1 for rep_move)"),
+    Column("rep", "int64", "", "salesperson id (rep_move; else the account's salesperson before the event)"),
+    Column("from_supplier", "category", "", "supplier left (empty for entry)"),
+    Column("to_supplier", "category", "", "supplier joined (empty for exit, or a rep leaving the market)"),
+    Column("reason", "category", "",
+           "main reason: uncontrollable (closure, acquisition, upstream_integration, contraction) or "
+           "controllable (quality, service, logistics, price, competitor_offer, brand, salesperson_left); "
+           "entry: entry; rep_move: quit or poached"),
+    Column("controllable", "bool", "", "whether a departure was within the supplier's control"),
+]
+
+_ACCOUNTS = [
+    *_RUN,
+    Column("account", "int64", "", "account id"),
+    Column("tier", "category", "", "key | regular | small"),
+    Column("region", "int64", "", "region"),
+    Column("size", "float64", "k€/month", "monthly volume at entry, at reference price"),
+    Column("propensity", "float64", "", "latent propensity to leave, Beta distributed"),
+    Column("entry_month", "int64", "month", "month it entered the market (negative: before reporting began)"),
+    Column("first_supplier", "category", "", "supplier at month 0 or at entry"),
+    Column("last_supplier", "category", "", "supplier at the end, or when it exited"),
+    Column("tenure_months", "int64", "months", "months with its last supplier"),
+    Column("n_switches", "int64", "switches", "switches during the reported months"),
+    Column("revenue_focal", "float64", "k€", "revenue it brought the focal firm during the reported months"),
+    Column("revenue_total", "float64", "k€", "revenue it brought any supplier during the reported months"),
+    Column("status", "category", "", "active | exited"),
+    Column("end_reason", "category", "", "exit reason, or empty while active"),
+    Column("end_month", "int64", "month", "month it exited, or −1 while active"),
+]
+
+SCHEMAS: dict[str, list[Column]] = {"monthly": _MONTHLY, "events": _EVENTS, "accounts": _ACCOUNTS}
+
+
+def check_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with its declared columns in order and dtypes, or raise :class:`SchemaError`."""
+    schema = SCHEMAS[name]
+    expected = [c.name for c in schema]
+    if list(table.columns) != expected:
+        missing = sorted(set(expected) - set(table.columns))
+        extra = sorted(set(table.columns) - set(expected))
+        raise SchemaError(f"table {name}: missing columns {missing}, unexpected {extra}, or wrong order")
+    for col in schema:
+        actual = str(table[col.name].dtype)
+        if actual != col.dtype:
+            raise SchemaError(f"table {name}: column {col.name} has dtype {actual}, declared {col.dtype}")
+    return table

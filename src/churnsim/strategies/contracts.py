@@ -1,0 +1,48 @@
+"""Contracts with exit penalties (DESIGN §3.5: raising switching costs).
+
+Rule: each month a covered account with no contract in force accepts the firm's contract with ``p_accept_per_month``
+(one whose contract just ended and who stayed renews with ``p_renew`` instead). A contract runs ``term_months``,
+gives ``discount`` off the list price, and leaving before its last month costs ``exit_penalty_months`` of revenue,
+a financial switching cost in the choice. Its last month is a renewal moment: the account considers leaving
+(trigger ``trigger_contract_end``) and may walk away free.
+Cost: ``cost_per_action`` per contract signed (administration), plus the common costs; the discount shows in
+revenue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from churnsim.config import _num, _p
+from churnsim.strategies.base import Component
+from churnsim.strategies.registry import register
+
+if TYPE_CHECKING:
+    from churnsim.model import MarketModel
+
+__all__ = ["Contracts"]
+
+
+@register
+@dataclass
+class Contracts(Component):
+    kind = "contracts"
+    term_months: int = _num(24, 1, doc="length of a contract")
+    exit_penalty_months: float = _num(3.0, 0.0, doc="penalty for leaving in term, months of revenue")
+    discount: float = _p(0.02, doc="share off list price while under contract")
+    p_accept_per_month: float = _p(0.10, doc="chance per month an account without a contract signs one")
+    p_renew: float = _p(0.8, doc="chance an account whose contract just ended renews")
+    cost_per_action: float = _num(0.2, 0.0, doc="k€ per contract signed")
+
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> int:
+        acc, month = model.accounts, model.month
+        free = covered & (acc.contract_end < month)
+        p = np.where(acc.contract_end == month - 1, self.p_renew, self.p_accept_per_month)
+        signs = free & (self.uniform(model, "sign") < p)
+        acc.contract_end[signs] = month + self.term_months - 1
+        acc.exit_penalty_months[signs] = self.exit_penalty_months
+        acc.discount[signs] = np.maximum(acc.discount[signs], self.discount)
+        return int(signs.sum())

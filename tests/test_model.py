@@ -1,0 +1,114 @@
+"""Integration of the mechanisms: reproducibility, common random numbers, conservation, money."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_config
+
+from churnsim.config import StrategyConfig
+from churnsim.model import MarketModel, simulate
+from churnsim.rng import RandomStreams
+
+
+def test_same_config_and_seed_give_identical_outputs():
+    a, b = simulate(small_config()), simulate(small_config())
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
+    assert a.summary == b.summary
+
+
+def test_another_seed_gives_another_market():
+    a, b = simulate(small_config()), simulate(small_config(seed=1))
+    assert a.summary["revenue_total"] != b.summary["revenue_total"]
+
+
+def test_replicates_differ_but_strategies_share_replicate_seeds():
+    base = MarketModel(small_config(replicate=3))
+    survey = MarketModel(small_config(replicate=3, strategy=StrategyConfig("s", [{"kind": "satisfaction_survey"}])))
+    assert base.run_seed == survey.run_seed != MarketModel(small_config(replicate=4)).run_seed
+    np.testing.assert_array_equal(base.accounts.size0, survey.accounts.size0)
+
+
+class _LoggingStreams(RandomStreams):
+    """Records a digest of every draw, keyed by (stream, month)."""
+
+    def __init__(self, seed):
+        super().__init__(seed)
+        self.log = {}
+
+    def uniform(self, stream, month, n):
+        out = super().uniform(stream, month, n)
+        self.log.setdefault((stream, month), out[:50].copy())
+        return out
+
+
+def _draws(cfg):
+    model = MarketModel(cfg)
+    model.streams = _LoggingStreams(model.run_seed)
+    model.run()
+    return model.streams.log
+
+
+def test_turning_a_strategy_on_leaves_unrelated_draws_unchanged():
+    survey = StrategyConfig("survey", [{"kind": "satisfaction_survey", "interval_months": 1}])
+    base, treated = _draws(small_config()), _draws(small_config(strategy=survey))
+    own = {key for key in treated if key[0].startswith("strategy.")}
+    assert own, "the survey draws from its own streams"
+    assert set(treated) - own == set(base)
+    for key, draws in base.items():
+        np.testing.assert_array_equal(draws, treated[key], err_msg=str(key))
+
+
+def test_accounts_are_conserved_and_shares_sum_to_one():
+    result = simulate(small_config(months=24))
+    monthly, events, accounts = (result.tables[k] for k in ("monthly", "events", "accounts"))
+    per_month = monthly.groupby("month")
+    np.testing.assert_allclose(per_month["market_share"].sum(), 1.0)
+    np.testing.assert_allclose(per_month["revenue_share"].sum(), 1.0)
+    last = monthly[monthly["month"] == monthly["month"].max()]
+    assert last["active_accounts"].sum() == (accounts["status"] == "active").sum()
+    exits = events[events["event"] == "exit"]
+    assert len(exits) == (accounts["end_month"] >= 0).sum()
+    switches = events[events["event"] == "switch"]
+    assert switches["account"].value_counts().sum() == accounts["n_switches"].sum()
+    focal = monthly[monthly["is_focal"]]
+    start = focal["active_accounts"].iloc[0] - focal["acquisitions"].iloc[0] + focal["departures"].iloc[0]
+    assert start + focal["acquisitions"].sum() - focal["departures"].sum() == focal["active_accounts"].iloc[-1]
+
+
+def test_money_adds_up_every_month():
+    monthly = simulate(small_config(strategy=StrategyConfig("c", [{"kind": "contracts"}]))).tables["monthly"]
+    costs = monthly[["cogs", "cost_to_serve", "strategy_cost", "acquisition_cost"]].sum(axis=1)
+    np.testing.assert_allclose(monthly["profit"], monthly["revenue"] - costs, rtol=1e-12)
+    assert (monthly["revenue"] > 0).all() and (monthly["strategy_cost"][monthly["is_focal"]] >= 0).all()
+
+
+def test_every_departure_has_a_reason_and_events_agree_with_monthly():
+    result = simulate(small_config(months=24))
+    monthly, events = result.tables["monthly"], result.tables["events"]
+    gone = events[events["event"].isin(["switch", "exit"])]
+    assert gone["reason"].notna().all()
+    counts = gone.groupby(["month", "from_supplier"], observed=False).size()
+    expected = monthly.set_index(["month", "supplier"])["departures"]
+    pd.testing.assert_series_equal(counts.reindex(expected.index, fill_value=0), expected, check_names=False)
+    assert (gone["controllable"] == (gone["event"] == "switch")).all()
+
+
+@pytest.mark.parametrize("competitors", ["price_war", "aggressive_poacher"])
+def test_competitor_scenarios_take_customers(competitors):
+    from churnsim.config import CompetitorsConfig, PoachingConfig, SupplierConfig
+
+    aggressive = PoachingConfig(offer_rate_per_month=0.02, offer_discount=0.15, rep_court_rate_per_month=0.05)
+    if competitors == "price_war":
+        aggressive = PoachingConfig(price_cut=0.15)
+    rivals = [SupplierConfig(name="rival_a", initial_share=0.4, poaching=aggressive),
+              SupplierConfig(name="rival_b", initial_share=0.3)]
+    calm = simulate(small_config(n_accounts=3000, months=24)).summary
+    hot = simulate(small_config(n_accounts=3000, months=24, competitors=CompetitorsConfig(competitors, rivals)))
+    assert hot.summary["customer_retention_annual"] < calm["customer_retention_annual"]
+    if competitors == "aggressive_poacher":
+        moves = hot.tables["events"].query("event == 'rep_move'")
+        assert (moves["reason"] == "poached").any()
+        assert "competitor_offer" in hot.summary["churn_by_reason"]
