@@ -77,7 +77,7 @@ class SupplierConfig:
     accounts_per_rep: int = _num(40, 1, strict_lo=True, doc="accounts in one salesperson's book")
     cogs_share: float = _p(0.70, doc="cost of goods as a share of revenue")
     cost_to_serve_per_month: list[float] = _list([2.0, 0.5, 0.1], lo=0.0,
-                                                 doc="cost to serve one account per month by tier (key, regular, small)")
+                                                 doc="k€ to serve one account a month, by tier (key, regular, small)")
     acquisition_cost_multiple: float = _num(5.5, 0.0, doc="cost of winning an account, × its annual cost to serve")
     poaching: PoachingConfig = field(default_factory=PoachingConfig)
 

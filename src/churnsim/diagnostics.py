@@ -45,7 +45,8 @@ class _ObservedModel(MarketModel):
         if self.month >= 0:
             acc = self.accounts
             deciders = np.flatnonzero(self._deciders())
-            other = acc.rep_left[deciders] | (acc.offer_from[deciders] >= 0) | (acc.contract_end[deciders] == self.month)
+            other = (acc.rep_left[deciders] | (acc.offer_from[deciders] >= 0)
+                     | (acc.contract_end[deciders] == self.month))
             exposure = acc.exposure[deciders]
             switched = np.isin(deciders, slots)
             for row, mask in enumerate((exposure < 0.01, np.abs(exposure - 1.0) < 0.01)):

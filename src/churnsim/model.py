@@ -187,7 +187,7 @@ class MarketModel(mesa.Model):
                                                           for name in ("quality", "logistics", "request", "resolve")))
         acc.mem[idx] = remember(acc.mem[idx], experience, b.satisfaction_memory)
         for supplier, v in zip(self.suppliers, product_value(value, sup["value_decay_per_month"],
-                                                             sup["innovation_per_month"])):
+                                                             sup["innovation_per_month"]), strict=False):
             supplier.product_value = float(v)
 
     def experience(self) -> None:

@@ -46,7 +46,7 @@ def initial_market(cfg: RunConfig, streams: RandomStreams, first_month: int
     acc.since_month[:n] = first_month - tenure0
     acc.first_supplier[:n] = acc.supplier[:n]
 
-    n_reps = np.array([max(1, math.ceil(n * sh / s.accounts_per_rep)) for s, sh in zip(suppliers, share)])
+    n_reps = np.array([max(1, math.ceil(n * sh / s.accounts_per_rep)) for s, sh in zip(suppliers, share, strict=False)])
     rep_offset = np.concatenate([[0], np.cumsum(n_reps)[:-1]])
     acc.rep[:n] = rep_slot(slots, acc.supplier[:n], rep_offset, n_reps)
 

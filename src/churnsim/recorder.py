@@ -15,7 +15,7 @@ import pandas as pd
 from churnsim.accounts import ACTIVE, TIERS
 from churnsim.mechanisms.money import discount_factor
 from churnsim.reasons import REASONS, is_controllable
-from churnsim.schemas import SCHEMAS, check_table
+from churnsim.schemas import check_table
 
 if TYPE_CHECKING:
     from churnsim.model import MarketModel
