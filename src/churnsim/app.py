@@ -26,7 +26,7 @@ from churnsim.model import simulate
 __all__ = ["main", "run"]
 
 
-def run(dcfg: DictConfig, run_dir: Path) -> None:
+def run(dcfg: DictConfig, run_dir: Path) -> dict:
     """Validate a composed config, simulate it and write its outputs into ``run_dir``.
 
     Outputs of an earlier run in ``run_dir`` are removed first, so a run that fails leaves no ``summary.json``.
@@ -36,6 +36,7 @@ def run(dcfg: DictConfig, run_dir: Path) -> None:
     outputs.clear_run(run_dir)
     result = simulate(cfg)
     outputs.write_run(run_dir, result, cfg, resolved)
+    return result.summary
 
 
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
@@ -43,10 +44,23 @@ def _job(dcfg: DictConfig) -> None:
     """One Hydra job (a single run, or one point of a ``-m`` sweep)."""
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        run(dcfg, run_dir)
+        summary = run(dcfg, run_dir)
     except BAD_INPUT as err:
         _fail(err)  # here, not in main(): Hydra would first print its own line about the failed job
+    print(headline(summary))
     print(f"churnsim: wrote {run_dir}")
+
+
+def headline(summary: dict) -> str:
+    """The focal firm's key figures in a few lines, for the terminal."""
+    reasons = ", ".join(f"{r} {n}" for r, n in sorted(summary["churn_by_reason"].items(), key=lambda x: -x[1])[:4])
+    return (f"focal firm: customer retention {summary['customer_retention_annual']:.1%}/yr, "
+            f"revenue retention {summary['revenue_retention_annual']:.1%}/yr, "
+            f"final market share {summary['market_share_final']:.1%}\n"
+            f"  net profit {summary['net_profit']:,.0f} k€ (present value {summary['net_profit_npv']:,.0f} k€), "
+            f"strategy cost {summary['strategy_cost']:,.0f} k€\n"
+            f"  departures {summary['departures_total']} ({1 - summary['churn_controllable_share']:.0%} "
+            f"uncontrollable); top reasons: {reasons}")
 
 
 def main() -> None:

@@ -1,0 +1,504 @@
+"""The mechanisms (churnsim.mechanisms.*): each test checks the rule stated in the module's docstring.
+
+Statistical tests draw their uniforms from a fixed seed, so they are deterministic; their tolerances are set where
+a correct implementation would fail by chance with probability below about 1e-6 (5 binomial standard deviations),
+while a wrong rate (a missing factor, a swapped probability) lands far outside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from churnsim.config import BehaviourConfig, EnvironmentConfig
+from churnsim.mechanisms.choice import (
+    COMPONENTS,
+    ChoiceSet,
+    choose,
+    consideration_probability,
+    main_reason,
+    value_components,
+)
+from churnsim.mechanisms.contagion import hazard_multiplier, spread
+from churnsim.mechanisms.delivery import deliver
+from churnsim.mechanisms.environment import uncontrollable_events
+from churnsim.mechanisms.innovation import product_value
+from churnsim.mechanisms.money import discount_factor, monthly_ledger
+from churnsim.mechanisms.poaching import court_reps, target_offers
+from churnsim.mechanisms.salesforce import destinations, next_morale, quits
+from churnsim.mechanisms.satisfaction import remember, reported_level, satisfaction
+from churnsim.network import Network
+from churnsim.reasons import code
+from churnsim.rng import RandomStreams
+
+STREAMS = RandomStreams(20240611)
+
+
+def u(name: str, n: int, month: int = 0) -> np.ndarray:
+    return STREAMS.uniform(f"test.{name}", month, n)
+
+
+def assert_binomial(hits: int, n: int, p: float, z: float = 5.0) -> None:
+    """``hits`` is consistent with Binomial(n, p): within ``z`` standard deviations (z = 5: chance < 1e-6)."""
+    sd = np.sqrt(n * p * (1 - p))
+    assert abs(hits - n * p) <= z * sd, f"{hits} hits of {n}, expected {n * p:.1f} ± {z * sd:.1f}"
+
+
+def csr(n: int, edges: list[tuple[int, int]]) -> Network:
+    """An undirected network from an edge list."""
+    src = np.array([a for a, b in edges] + [b for a, b in edges])
+    dst = np.array([b for a, b in edges] + [a for a, b in edges])
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return Network(indptr, dst[order].astype(np.int32))
+
+
+# ---- environment ---------------------------------------------------------------------------------------------
+
+def _events(u_event, u_contraction=None, active=None, volume=None, size0=None, env=None):
+    n = len(u_event)
+    volume = np.full(n, 10.0, np.float32) if volume is None else volume
+    exits, reason = uncontrollable_events(
+        np.ones(n, bool) if active is None else active, volume,
+        np.full(n, 10.0, np.float32) if size0 is None else size0, u_event,
+        np.ones(n) if u_contraction is None else u_contraction, env or EnvironmentConfig())
+    return exits, reason, volume
+
+
+def test_event_kind_follows_the_slices_of_the_unit_interval():
+    env = EnvironmentConfig()
+    edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
+    eps = 1e-12
+    u_event = np.array([0.0, edges[0] - eps, edges[0], edges[1] - eps, edges[1], edges[2] - eps, edges[2], 0.9])
+    exits, reason, _ = _events(u_event)
+    names = ["closure", "closure", "acquisition", "acquisition", "upstream_integration", "upstream_integration"]
+    np.testing.assert_array_equal(reason, [code(r) for r in names] + [-1, -1])
+    np.testing.assert_array_equal(exits, [True] * 6 + [False] * 2)
+
+
+def test_exit_and_contraction_rates_match_the_configured_probabilities():
+    env = EnvironmentConfig()
+    n = 400_000
+    exits, reason, volume = _events(u("event", n), u("contraction", n), env=env)
+    for name, p in [("closure", env.p_closure), ("acquisition", env.p_acquisition),
+                    ("upstream_integration", env.p_upstream_integration)]:
+        assert_binomial(int((reason == code(name)).sum()), n, p)
+    stayed = int((~exits).sum())
+    assert_binomial(int((volume < 10.0).sum()), stayed, env.p_contraction)
+    assert not np.any(reason == code("contraction"))  # one contraction keeps 70 % > 25 % of the entry volume
+
+
+def test_contraction_multiplies_volume_and_exits_below_the_share_of_entry_size():
+    env = EnvironmentConfig(contraction_factor=0.7, contraction_exit_share=0.25)
+    volume = np.array([10, 10, 3, 3], np.float32)
+    exits, reason, volume = _events(np.ones(4), np.array([0, 0.5, 0, 0.5]), volume=volume, env=env)
+    np.testing.assert_allclose(volume, [7, 10, 2.1, 3], rtol=1e-6)
+    np.testing.assert_array_equal(exits, [False, False, True, False])
+    np.testing.assert_array_equal(reason, [-1, -1, code("contraction"), -1])
+
+
+def test_repeated_contractions_exit_once_volume_falls_below_the_share():
+    env = EnvironmentConfig(contraction_factor=0.7, contraction_exit_share=0.25)
+    volume = np.array([10.0], np.float32)
+    history = []
+    for _ in range(4):  # 7, 4.9, 3.43 stay (≥ 2.5); 2.401 leaves
+        exits, _, volume = _events(np.ones(1), np.zeros(1), volume=volume, env=env)
+        history.append(bool(exits[0]))
+    assert history == [False, False, False, True]
+
+
+def test_inactive_slots_never_exit_or_shrink():
+    n = 100
+    volume = np.full(n, 10.0, np.float32)
+    exits, reason, volume = _events(np.zeros(n), np.zeros(n), active=np.zeros(n, bool), volume=volume)
+    assert not exits.any() and np.all(reason == -1)
+    np.testing.assert_array_equal(volume, 10.0)
+
+
+# ---- delivery ------------------------------------------------------------------------------------------------
+
+def _deliver(n, *, quality=0.8, p_incident=0.03, logistics=0.95, service=0.7, weight=0.0, p_request=0.1,
+             escalation=0.5, draws=None, month=0):
+    full = lambda v: np.full(n, v, dtype=np.float32)  # noqa: E731
+    draws = draws or [u(name, n, month) for name in ("quality", "logistics", "request", "resolve")]
+    return deliver(full(quality), full(p_incident), full(logistics), full(service),
+                   weight if isinstance(weight, np.ndarray) else full(weight), p_request, escalation, *draws)
+
+
+def test_incident_and_late_delivery_frequencies():
+    n = 200_000
+    experience, _ = _deliver(n, quality=0.8, p_incident=0.03, logistics=0.95)
+    incident = experience[:, 0] < 0.8 - 1e-6
+    np.testing.assert_allclose(experience[incident, 0], 0.4, rtol=1e-6)  # halved in a month with an incident
+    np.testing.assert_allclose(experience[~incident, 0], 0.8, rtol=1e-6)
+    assert_binomial(int(incident.sum()), n, 0.03)
+    assert set(np.unique(experience[:, 2])) == {0.0, 1.0}
+    assert_binomial(int((experience[:, 2] == 0).sum()), n, 0.05)
+
+
+def test_service_request_frequency():
+    n = 200_000
+    _, weight = _deliver(n, p_incident=0.0, logistics=1.0, service=0.0, p_request=0.1)
+    assert set(np.unique(weight)) == {0.0, 1.0}  # nothing but requests opens a complaint
+    assert_binomial(int((weight == 1).sum()), n, 0.1)
+
+
+def test_open_complaints_are_resolved_with_the_service_level():
+    n = 200_000
+    _, weight = _deliver(n, p_incident=0.0, logistics=1.0, service=0.7, p_request=0.0, weight=1.0, escalation=0.5)
+    assert set(np.unique(weight)) == {0.0, 1.5}
+    assert_binomial(int((weight == 0).sum()), n, 0.7)
+
+
+def test_complaint_weight_and_experience_per_the_rule():
+    # row 0: incident, late, request, not resolved; row 1: the same but resolved; row 2: a quiet month
+    draws = [np.array([0.0, 0.0, 0.99]), np.array([0.99, 0.99, 0.0]), np.array([0.0, 0.0, 0.99]),
+             np.array([0.99, 0.0, 0.99])]
+    experience, weight = _deliver(3, weight=np.array([2, 2, 0], np.float32), escalation=0.5, draws=draws)
+    np.testing.assert_allclose(weight, [2 * 1.5 + 3, 0, 0])
+    np.testing.assert_allclose(experience, [[0.4, 1 / 7, 0], [0.4, 1, 0], [0.8, 1, 1]], rtol=1e-6)
+    assert experience.dtype == weight.dtype == np.float32
+
+
+def test_unresolved_complaints_escalate_each_month():
+    weight = np.array([1.0], np.float32)
+    quiet = [np.ones(1), np.zeros(1), np.ones(1), np.ones(1)]  # no new complaint, never resolved
+    for _ in range(3):
+        experience, weight = _deliver(1, weight=weight, escalation=0.5, draws=quiet)
+    np.testing.assert_allclose(weight, [1.5**3])
+    np.testing.assert_allclose(experience[:, 1], [1 / (1 + 1.5**3)], rtol=1e-6)
+
+
+# ---- satisfaction --------------------------------------------------------------------------------------------
+
+def test_remember_is_an_exponentially_weighted_average():
+    memory = np.array([[0.5, 0.5, 0.5]], np.float32)
+    experience = np.array([[1.0, 0.0, 0.5]], np.float32)
+    np.testing.assert_allclose(remember(memory, experience, 0.3), [[0.65, 0.35, 0.5]], rtol=1e-6)
+    np.testing.assert_array_equal(remember(memory, experience, 0.0), memory)
+    np.testing.assert_array_equal(remember(memory, experience, 1.0), experience)
+    m = memory
+    for _ in range(10):
+        m = remember(m, experience, 0.3)
+    np.testing.assert_allclose(m - experience, 0.7**10 * (memory - experience), atol=1e-6)
+
+
+def test_satisfaction_is_taste_weighted_gap_plus_price_value():
+    n = 50
+    rng = STREAMS.generator("test.satisfaction")
+    memory, taste, price = rng.random((n, 3)), rng.random((n, 4)), 0.8 + 0.4 * rng.random(n)
+    expectation = np.array([0.75, 0.80, 0.93])
+    expected = [sum(taste[i, c] * (memory[i, c] - expectation[c]) for c in range(3)) + taste[i, 3] * (1 - price[i])
+                for i in range(n)]
+    np.testing.assert_allclose(satisfaction(memory, taste, expectation, price), expected, rtol=1e-5, atol=1e-6)
+    as_expected = satisfaction(np.tile(expectation, (n, 1)), taste, expectation, np.ones(n))
+    np.testing.assert_allclose(as_expected, 0.0, atol=1e-7)
+
+
+def test_reported_level_cut_points_give_levels_one_to_five():
+    cuts = np.array([-0.08, -0.03, 0.02, 0.07])
+    true = np.array([-0.5, -0.05, 0.0, 0.05, 0.5])
+    levels = reported_level(true, np.zeros(5), cuts)
+    np.testing.assert_array_equal(levels, [1, 2, 3, 4, 5])
+    assert levels.dtype == np.int8
+    np.testing.assert_array_equal(reported_level(np.zeros(2), np.array([0.04, -0.04]), cuts), [4, 2])
+    many = np.sort(np.linspace(-1, 1, 1001))
+    out = reported_level(many, np.zeros_like(many), cuts)
+    assert np.all(np.diff(out) >= 0) and out.min() == 1 and out.max() == 5
+
+
+# ---- innovation ----------------------------------------------------------------------------------------------
+
+def test_product_value_decays_without_innovation_and_is_capped_at_one():
+    value = np.array([1.0])
+    for _ in range(12):
+        value = product_value(value, np.array([0.005]), np.array([0.0]))
+    assert 0.055 < 1 - value[0] < 0.065  # "loses about 6 % a year"
+    np.testing.assert_allclose(product_value(np.array([1.0]), np.array([0.005]), np.array([0.005])), [1.0])
+    np.testing.assert_allclose(product_value(np.array([0.5, 0.99]), np.array([0.1, 0.0]), np.array([0.02, 0.05])),
+                               [0.5 * 0.9 + 0.02, 1.0])
+
+
+# ---- money ---------------------------------------------------------------------------------------------------
+
+def test_ledger_identity_and_costs_by_tier():
+    supplier = np.array([0, 0, 1, 1, 1, 2])
+    tier = np.array([0, 2, 1, 1, 2, 0], np.int8)
+    revenue = np.array([10.0, 1.0, 5.0, 5.0, 1.0, 20.0])
+    cogs_share = np.array([0.7, 0.6, 0.7, 0.5])
+    cts = np.array([[2.0, 0.5, 0.1], [3.0, 0.4, 0.2], [1.0, 1.0, 1.0], [2.0, 0.5, 0.1]])
+    acquired = np.array([[1, 0, 2], [0, 3, 0], [0, 0, 0], [1, 1, 1]])
+    multiple = np.array([5.5, 5.0, 6.0, 4.0])
+    strategy = np.array([2.0, 0.0, 0.0, 1.0])
+    led = monthly_ledger(supplier, tier, revenue, 4, cogs_share, cts, acquired, multiple, strategy)
+    np.testing.assert_allclose(led["revenue"], [11, 11, 20, 0])
+    np.testing.assert_allclose(led["cogs"], [7.7, 6.6, 14, 0])
+    np.testing.assert_allclose(led["cost_to_serve"], [2.0 + 0.1, 0.4 * 2 + 0.2, 1.0, 0])
+    np.testing.assert_allclose(led["acquisition_cost"],
+                               [5.5 * 12 * (2.0 + 2 * 0.1), 5.0 * 12 * 3 * 0.4, 0, 4.0 * 12 * (2.0 + 0.5 + 0.1)])
+    np.testing.assert_allclose(led["strategy_cost"], strategy)
+    np.testing.assert_allclose(led["profit"], led["revenue"] - led["cogs"] - led["cost_to_serve"]
+                               - led["strategy_cost"] - led["acquisition_cost"])
+    assert led["profit"][3] == pytest.approx(-1.0 - 4.0 * 12 * 2.6)  # no accounts: only costs
+
+
+def test_discount_factor():
+    np.testing.assert_allclose(discount_factor(np.array([0, 6, 12, 24]), 0.1),
+                               [1, 1.1**-0.5, 1 / 1.1, 1 / 1.21])
+    np.testing.assert_allclose(discount_factor(np.arange(5), 0.0), 1.0)
+
+
+# ---- contagion -----------------------------------------------------------------------------------------------
+
+def test_hazard_multiplier_is_hr_to_the_exposure_for_new_accounts_and_weaker_with_tenure():
+    exposure = np.array([0.0, 1.0, 2.0, 3.5])
+    np.testing.assert_allclose(hazard_multiplier(exposure, np.zeros(4), 1.8, 0.05), 1.8**exposure)
+    tenure = np.array([0, 12, 60, 240])
+    by_tenure = hazard_multiplier(np.full(4, 2.0), tenure, 1.8, 0.05)
+    np.testing.assert_allclose(by_tenure, 1.8 ** (2.0 / (1 + 0.05 * tenure / 12)))
+    assert np.all(np.diff(by_tenure) < 0) and np.all(by_tenure > 1)
+
+
+def test_spread_counts_defecting_contacts_of_the_same_supplier_and_decays():
+    net = csr(7, [(0, 1), (0, 2), (0, 3), (1, 2), (4, 5), (5, 6), (3, 6)])
+    defectors = np.array([1, 2, 5])
+    left = np.array([0, 0, 1])  # the suppliers they left
+    supplier = np.array([0, 2, 2, 0, 1, 2, -1])  # after the switches; slot 6 is out of the market
+    exposure = np.array([1, 0, 0, 2, 0.5, 0, 4], np.float32)
+    out = spread(exposure, 0.5, net, defectors, left, supplier)
+    # 0: two contacts left its supplier 0; 4: one contact left its supplier 1; 1 and 2 moved away from 0 themselves;
+    # 6 is out of the market; 3 has no defecting contact
+    np.testing.assert_allclose(out, [0.5 + 2, 0, 0, 1, 0.25 + 1, 0, 2])
+    np.testing.assert_allclose(spread(exposure, 0.5, net, np.zeros(0, np.int64), np.zeros(0, np.int64), supplier),
+                               exposure * 0.5)
+
+
+# ---- poaching ------------------------------------------------------------------------------------------------
+
+def _offers(supplier, active, size, reported, rate, exponent=1.0, unhappiness=2.0, month=0):
+    k, n = len(rate), len(supplier)
+    return target_offers(supplier.astype(np.int8), active, size, reported.astype(np.int8), np.asarray(rate, float),
+                         np.full(k, exponent), np.full(k, unhappiness), u("offer", n, month), u("pick", n, month))
+
+
+def _market(n):
+    supplier = np.floor(3 * u("supplier", n)).astype(np.int8)
+    return supplier, u("active", n) > 0.1, 0.5 + u("size", n), 1 + np.floor(5 * u("reported", n))
+
+
+def test_expected_offers_are_the_rate_times_rivals_accounts_and_never_own_or_inactive():
+    n = 30_000
+    supplier, active, size, reported = _market(n)
+    out = _offers(supplier, active, size, reported, [0.0, 0.05, 0.0], unhappiness=0.5)
+    expected = 0.05 * (active & (supplier != 1)).sum()
+    # the count is a sum of independent Bernoullis (no p clipped at 1 here), variance ≤ its mean: 5 sd
+    assert abs((out == 1).sum() - expected) <= 5 * np.sqrt(expected)
+    assert set(np.unique(out)) == {-1, 1}
+    assert np.all(out[supplier == 1] == -1) and np.all(out[~active] == -1)
+
+
+def test_several_poachers_never_target_their_own_accounts():
+    n = 30_000
+    supplier, active, size, reported = _market(n)
+    out = _offers(supplier, active, size, reported, [0.2, 0.2, 0.2])
+    offered = out >= 0
+    assert offered.sum() > 1000
+    assert not np.any(out[offered] == supplier[offered])
+
+
+def test_offers_prefer_large_accounts():
+    n = 40_000
+    size = np.where(np.arange(n) < n // 2, 1.0, 4.0)
+    out = _offers(np.zeros(n), np.ones(n, bool), size, np.full(n, 3), [0.0, 0.1], exponent=1.0)
+    # weight ∝ size: mean weight 2.5, so p = 0.1 × n × w / (n × 2.5) = 0.04 (small) and 0.16 (large)
+    small, large = out[: n // 2] == 1, out[n // 2:] == 1
+    assert_binomial(int(small.sum()), n // 2, 0.04)
+    assert_binomial(int(large.sum()), n // 2, 0.16)
+
+
+def test_offers_prefer_visibly_unhappy_accounts():
+    n = 40_000
+    reported = np.where(np.arange(n) < n // 2, 1, 5)
+    out = _offers(np.zeros(n), np.ones(n, bool), np.ones(n), reported, [0.0, 0.1], unhappiness=0.5)
+    # weight exp(0.5 × (3 − level)): e and 1/e, mean cosh(1)
+    unhappy, happy = out[: n // 2] == 1, out[n // 2:] == 1
+    assert_binomial(int(unhappy.sum()), n // 2, 0.1 * np.e / np.cosh(1))
+    assert_binomial(int(happy.sum()), n // 2, 0.1 / np.e / np.cosh(1))
+
+
+def test_competing_offers_keep_one_drawn_in_proportion_to_the_chances():
+    n = 40_000
+    out = _offers(np.zeros(n), np.ones(n, bool), np.ones(n), np.full(n, 3), [0.0, 0.02, 0.06])
+    any_offer = int((out >= 0).sum())
+    assert_binomial(any_offer, n, 1 - 0.98 * 0.94)
+    assert_binomial(int((out == 1).sum()), any_offer, 0.25)
+
+
+def test_no_poacher_means_no_offers():
+    n = 100
+    out = _offers(np.zeros(n), np.ones(n, bool), np.ones(n), np.full(n, 1), [0.0, 0.0])
+    assert np.all(out == -1)
+
+
+def test_court_reps_never_courts_own_reps_and_matches_the_rate():
+    n = 30_000
+    employer = np.floor(3 * u("employer", n)).astype(np.int8)
+    courted = court_reps(employer, np.array([0.0, 0.1, 0.0]), u("court", n), u("court_pick", n))
+    assert np.all(courted[employer == 1] == -1)
+    assert set(np.unique(courted)) == {-1, 1}
+    assert_binomial(int((courted == 1).sum()), int((employer != 1).sum()), 0.1)
+    two = court_reps(employer, np.array([0.1, 0.1, 0.0]), u("court", n, 1), u("court_pick", n, 1))
+    assert not np.any(two == employer)
+    assert_binomial(int((two[employer == 2] >= 0).sum()), int((employer == 2).sum()), 1 - 0.9**2)
+    assert_binomial(int((two[employer == 0] == 1).sum()), int((employer == 0).sum()), 0.1)
+
+
+# ---- sales force ---------------------------------------------------------------------------------------------
+
+def _quits(morale, courted_by, month=0, rate=0.2, elasticity=1.5, multiplier=4.0):
+    return quits(morale, courted_by, u("quit", len(morale), month), rate, elasticity, multiplier)
+
+
+def test_quit_rate_is_twenty_percent_a_year_at_neutral_morale():
+    n = 20_000
+    ever = np.zeros(n, bool)
+    for month in range(12):
+        ever |= _quits(np.zeros(n, np.float32), np.full(n, -1), month)
+    assert_binomial(int(ever.sum()), n, 0.2)
+
+
+@pytest.mark.parametrize("morale, courted, factor", [(0.0, -1, 1.0), (-1.0, -1, np.exp(1.5)), (1.0, -1, 1.0),
+                                                     (0.0, 2, 4.0), (-0.5, 1, 4 * np.exp(0.75))])
+def test_monthly_quit_hazard_rises_at_low_morale_and_when_courted(morale, courted, factor):
+    n = 100_000
+    base = -np.log(0.8) / 12
+    out = _quits(np.full(n, morale, np.float32), np.full(n, courted))
+    assert_binomial(int(out.sum()), n, 1 - np.exp(-base * factor))
+    neutral = _quits(np.zeros(n, np.float32), np.full(n, -1))
+    assert np.all(out[neutral])  # the same draws: a higher hazard keeps every neutral quit
+
+
+def test_morale_recovers_toward_target_and_falls_with_churn():
+    out = next_morale(np.array([0, -1, 0.5], np.float32), np.array([0.1, 0, 0]), np.array([0.0, 0.0, 0.0]),
+                      0.15, 3.0)
+    np.testing.assert_allclose(out, [-0.3, -0.85, 0.425], rtol=1e-6)
+
+
+def test_destinations_courted_go_to_the_courter_others_never_to_own_employer():
+    n = 40_000
+    employer = np.floor(4 * u("employer", n)).astype(np.int8)
+    courted_by = np.where(np.arange(n) % 4 == 0, (employer + 1) % 4, -1).astype(np.int8)
+    quitting = u("quitting", n) < 0.9
+    share = np.array([0.4, 0.3, 0.2, 0.1])
+    dest = destinations(quitting, courted_by, employer, u("destination", n), 0.5, share)
+    np.testing.assert_array_equal(dest[~quitting], -2)
+    courted = quitting & (courted_by >= 0)
+    np.testing.assert_array_equal(dest[courted], courted_by[courted])
+    free = quitting & (courted_by < 0)
+    assert not np.any(dest[free] == employer[free])
+    assert_binomial(int((dest[free] == -1).sum()), int(free.sum()), 0.5)
+    joiners = free & (dest >= 0) & (employer == 0)  # rivals 1, 2, 3 in proportion 0.3 : 0.2 : 0.1
+    for k, p in [(1, 0.5), (2, 1 / 3), (3, 1 / 6)]:
+        assert_binomial(int((dest[joiners] == k).sum()), int(joiners.sum()), p)
+
+
+def test_destination_is_out_of_the_market_when_no_competitor_has_a_share():
+    dest = destinations(np.array([True]), np.array([-1]), np.array([0]), np.array([0.1]), 0.5,
+                        np.array([1.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(dest, [-1])
+
+
+# ---- choice --------------------------------------------------------------------------------------------------
+
+def _consider(propensity=0.5, satisfaction_=0.0, contract_ends=False, offered=False, rep_left=False, contagion=1.0):
+    b = BehaviourConfig()
+    one = lambda v: np.array([v])  # noqa: E731
+    return float(consideration_probability(one(propensity), one(satisfaction_), one(contract_ends), one(offered),
+                                           one(rep_left), one(contagion), b)[0])
+
+
+def test_consideration_probability_formula_and_each_trigger_raises_it():
+    b = BehaviourConfig()
+    base = _consider()
+    assert base == pytest.approx(1 - np.exp(-0.5 * b.consider_base_per_month))
+    for trigger in [dict(contract_ends=True), dict(offered=True), dict(rep_left=True), dict(satisfaction_=-0.1),
+                    dict(contagion=2.0)]:
+        assert _consider(**trigger) > base, trigger
+    assert _consider(satisfaction_=0.2) == base  # only dissatisfaction triggers
+    assert _consider(propensity=0.0, contract_ends=True, offered=True) == 0.0
+    h = 0.5 * (b.consider_base_per_month + b.trigger_contract_end + b.trigger_offer + b.trigger_dissatisfaction * 0.1
+               + b.trigger_rep_left) * 1.5
+    assert _consider(satisfaction_=-0.1, contract_ends=True, offered=True, rep_left=True, contagion=1.5) == \
+        pytest.approx(1 - np.exp(-h))
+
+
+def _choice_set() -> ChoiceSet:
+    """Row 0: customer of 0 with an offer from 1 and a former rep at 2; row 1: entering; row 2: customer of 2."""
+    return ChoiceSet(
+        incumbent=np.array([0, -1, 2]), taste=np.array([[0.3, 0.3, 0.2, 0.2]] * 3),
+        memory=np.array([[0.9, 0.8, 1.0], [0.5, 0.5, 0.5], [0.6, 0.7, 0.8]]), price_paid=np.array([0.95, 1.0, 1.1]),
+        offer_from=np.array([1, -1, 0]), offer_discount=np.array([0.1, 0.0, 0.2]),
+        relationship=np.array([0.6, 0.0, 0.3]), pull_supplier=np.array([2, -1, -1]), pull=np.array([0.4, 0, 0]),
+        money_lost_months=np.array([3.0, 0.0, 0.0]))
+
+
+def test_value_components_per_the_rule():
+    b = BehaviourConfig()
+    list_price, brand = np.array([1.0, 0.9, 1.1]), np.array([0.2, 0.0, -0.1])
+    reputation = np.array([[0.8, 0.7, 0.9], [0.7, 0.8, 0.95], [0.75, 0.75, 0.85]])
+    comps = value_components(_choice_set(), list_price, reputation, brand, b)
+    assert comps.shape == (3, 3, len(COMPONENTS))
+    c = {name: comps[:, :, i] for i, name in enumerate(COMPONENTS)}
+    beta = b.choice_beta
+    # switching cost only for non-incumbents of an account that has an incumbent
+    lost = b.procedural_cost + b.money_lost_weight * 3
+    np.testing.assert_allclose(c["switching_cost"], [[0, -lost, -lost], [0, 0, 0],
+                                                     [-b.procedural_cost, -b.procedural_cost, 0]])
+    # relationship only for the incumbent
+    np.testing.assert_allclose(c["relationship"], [[1.5 * 0.6, 0, 0], [0, 0, 0], [0, 0, 1.5 * 0.3]])
+    # the offer only for the offerer
+    np.testing.assert_allclose(c["competitor_offer"], [[0, beta * 0.2 * 0.9 * 0.1, 0], [0, 0, 0],
+                                                       [beta * 0.2 * 1.0 * 0.2, 0, 0]])
+    np.testing.assert_allclose(c["salesperson_left"], [[0, 0, b.relationship_weight * 0.4], [0, 0, 0], [0, 0, 0]])
+    # own experience for the incumbent, reputation for rivals
+    np.testing.assert_allclose(c["quality"][0], beta * 0.3 * np.array([0.9, 0.7, 0.75]))
+    np.testing.assert_allclose(c["service"][1], beta * 0.3 * reputation[:, 1])
+    np.testing.assert_allclose(c["logistics"][2], beta * 0.2 * np.array([0.9, 0.95, 0.8]))
+    # price: the incumbent at the price paid, rivals at list price, always a cost
+    np.testing.assert_allclose(c["price"], -beta * 0.2 * np.array([[0.95, 0.9, 1.1], [1.0, 0.9, 1.1],
+                                                                   [1.0, 0.9, 1.1]]))
+    np.testing.assert_allclose(c["brand"], np.tile(brand, (3, 1)))
+
+
+def test_choose_frequencies_match_softmax():
+    n = 50_000
+    utility = np.array([0.0, 1.0, -0.5, 2.0, 0.3])
+    chosen = choose(np.tile(utility, (n, 1)), u("choice", n))
+    p = np.exp(utility) / np.exp(utility).sum()
+    counts = np.bincount(chosen, minlength=5)
+    chi2 = ((counts - n * p) ** 2 / (n * p)).sum()
+    # chi-square with 4 degrees of freedom exceeds 33.4 with probability 1e-6
+    assert chi2 < 33.4, (counts, n * p)
+
+
+def test_choose_inverts_the_cumulative_distribution_and_survives_large_utilities():
+    np.testing.assert_array_equal(choose(np.zeros((4, 2)), np.array([0.0, 0.49, 0.51, 0.999])), [0, 0, 1, 1])
+    with np.errstate(over="raise", invalid="raise"):  # underflow to 0 is harmless
+        out = choose(np.tile([1000.0, 0.0, -1000.0], (3, 1)), np.array([0.0, 0.5, 0.999999]))
+    np.testing.assert_array_equal(out, [0, 0, 0])
+
+
+def test_main_reason_is_the_reason_component_with_the_largest_gain():
+    idx = {name: i for i, name in enumerate(COMPONENTS)}
+    comps = np.zeros((3, 3, len(COMPONENTS)))
+    comps[0, 1, idx["price"]], comps[0, 1, idx["quality"]] = 0.5, 0.2
+    comps[0, 1, idx["switching_cost"]] = 5.0  # not a reason, however large
+    comps[1, 2, idx["relationship"]] = 3.0  # the incumbent's relationship is not a reason either
+    comps[1, 2, idx["quality"]], comps[1, 0, idx["quality"]] = 1.0, 0.1
+    comps[1, 0, idx["brand"]] = 0.3
+    comps[2, 0, idx["price"]], comps[2, 1, idx["price"]] = -1.5, -0.9  # gain 0.6
+    comps[2, 0, idx["service"]], comps[2, 1, idx["service"]] = 0.8, 1.0  # larger level, gain only 0.2
+    comps[2, 1, idx["salesperson_left"]] = 0.1
+    reason = main_reason(comps, np.array([1, 0, 1]), np.array([0, 2, 0]))
+    np.testing.assert_array_equal(reason, [code("price"), code("brand"), code("price")])
