@@ -44,7 +44,8 @@ class AccountTable:
     since_month: np.ndarray  # int32, month it joined its current supplier
     contract_end: np.ndarray  # int32, last month of its contract (NO_CONTRACT when none)
     exit_penalty_months: np.ndarray  # float32, penalty owed if it leaves in term, months of revenue
-    discount: np.ndarray  # float32, share off its supplier's list price (offers, contracts)
+    discount: np.ndarray  # float32, share off its supplier's list price won with an offer, for good
+    contract_discount: np.ndarray  # float32, share off list price while its contract is in force
     points_months: np.ndarray  # float32, loyalty rewards forfeited on switching, months of revenue
     mem: np.ndarray  # float32 (n, 3): remembered quality, service, logistics experience, 0..1
     satisfaction: np.ndarray  # float32, true satisfaction (0 = as expected)
@@ -73,6 +74,12 @@ class AccountTable:
 
     def active(self) -> np.ndarray:
         return self.status == ACTIVE
+
+    def price_discount(self, slots: np.ndarray, month: int) -> np.ndarray:
+        """Share off the list price that ``slots`` pay this month: the better of offer and contract discount."""
+        in_term = self.contract_end[slots] >= month
+        contract = np.where(in_term, self.contract_discount[slots], 0)
+        return np.maximum(self.discount[slots], contract).astype(np.float64)
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
@@ -113,7 +120,8 @@ def new_accounts(cfg: AccountsConfig, entry_month: np.ndarray, rng: np.random.Ge
         entry_month=entry_month.astype(np.int32),
         status=full(NOT_YET, np.int8), volume=size.copy(), supplier=full(-1, np.int8), rep=full(-1, np.int32),
         since_month=full(0, np.int32), contract_end=full(NO_CONTRACT, np.int32),
-        exit_penalty_months=full(0, np.float32), discount=full(0, np.float32), points_months=full(0, np.float32),
+        exit_penalty_months=full(0, np.float32), discount=full(0, np.float32),
+        contract_discount=full(0, np.float32), points_months=full(0, np.float32),
         mem=full(0, np.float32, (n, 3)), satisfaction=full(0, np.float32), reported=full(3, np.int8),
         complaint_weight=full(0, np.float32), rc_firm=full(0, np.float32), rc_rep=full(0, np.float32),
         pull_supplier=full(-1, np.int8), pull=full(0, np.float32), exposure=full(0, np.float32),

@@ -163,6 +163,7 @@ class MarketModel(mesa.Model):
         acc.mem[slots] = self.reputation()[to]
         acc.contract_end[slots] = NO_CONTRACT
         acc.exit_penalty_months[slots] = 0
+        acc.contract_discount[slots] = 0
         acc.points_months[slots] = 0
         acc.discount[slots] = np.where(acc.offer_from[slots] == to, acc.offer_discount[slots], 0)
         acc.complaint_weight[slots] = 0
@@ -194,7 +195,7 @@ class MarketModel(mesa.Model):
         """True satisfaction from memory, and the five-level answer a survey would see."""
         acc, b = self.accounts, self.cfg.market.behaviour
         idx = np.flatnonzero(acc.active())
-        price_paid = (self.list_prices()[acc.supplier[idx]] * (1 - acc.discount[idx])).astype(np.float32)
+        price_paid = self.list_prices()[acc.supplier[idx]] * (1 - acc.price_discount(idx, self.month))
         acc.satisfaction[idx] = satisfaction(acc.mem[idx], acc.taste[idx], self._expectation, price_paid)
         noise = self.streams.generator("satisfaction.report", self.month).standard_normal(acc.capacity)
         acc.reported[idx] = reported_level(acc.satisfaction[idx], b.report_noise_sd * noise[idx], self._cutpoints)
@@ -301,7 +302,7 @@ class MarketModel(mesa.Model):
             "brand": self._sup["brand"],
             "choice_set": ChoiceSet(
                 incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
-                price_paid=self.list_prices()[acc.supplier[slots]] * (1 - acc.discount[slots].astype(np.float64)),
+                price_paid=self.list_prices()[acc.supplier[slots]] * (1 - acc.price_discount(slots, self.month)),
                 offer_from=acc.offer_from[slots].astype(np.int64), offer_discount=acc.offer_discount[slots],
                 relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
                 pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
@@ -329,7 +330,7 @@ class MarketModel(mesa.Model):
         acc = self.accounts
         idx = np.flatnonzero(acc.active())
         s = acc.supplier[idx]
-        revenue = acc.volume[idx] * self.list_prices()[s] * (1 - acc.discount[idx].astype(np.float64))
+        revenue = acc.volume[idx] * self.list_prices()[s] * (1 - acc.price_discount(idx, self.month))
         if self.month >= 0:
             acc.revenue_total[idx] += revenue
             acc.revenue_focal[idx[s == 0]] += revenue[s == 0]

@@ -47,7 +47,8 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
     for k, supplier in enumerate(model.suppliers):
         mine = k == incumbent
         levels = [float(x) for x in (acc.mem[i] if mine else reputation[k])]
-        price = prices[k] * (1.0 - float(acc.discount[i])) if mine else prices[k]
+        contract_discount = float(acc.contract_discount[i]) if int(acc.contract_end[i]) >= month else 0.0
+        price = prices[k] * (1.0 - max(float(acc.discount[i]), contract_discount)) if mine else prices[k]
         offer = float(acc.offer_discount[i]) if offer_from == k else 0.0
         part = {
             "quality": b.choice_beta * w[0] * levels[0],

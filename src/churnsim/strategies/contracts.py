@@ -44,5 +44,5 @@ class Contracts(Component):
         signs = free & (self.uniform(model, "sign") < p)
         acc.contract_end[signs] = month + self.term_months - 1
         acc.exit_penalty_months[signs] = self.exit_penalty_months
-        acc.discount[signs] = np.maximum(acc.discount[signs], self.discount)
+        acc.contract_discount[signs] = self.discount
         return int(signs.sum())

@@ -55,7 +55,7 @@ def build_components(specs: list[Any], path: str = "strategy.components") -> lis
             raise ConfigError(f"{where} = {spec!r}: must be a mapping with a 'kind' (one of {sorted(REGISTRY)})")
         params = dict(spec)
         kind = params.pop("kind")
-        if kind not in REGISTRY:
+        if not isinstance(kind, str) or kind not in REGISTRY:
             raise ConfigError(f"{where}.kind = {kind!r}: unknown component; allowed: {', '.join(sorted(REGISTRY))}")
         cls = REGISTRY[kind]
         known = {f.name: f for f in fields(cls)}
@@ -63,7 +63,7 @@ def build_components(specs: list[Any], path: str = "strategy.components") -> lis
             if key not in known:
                 raise ConfigError(f"{where}.{key}: unknown parameter of {kind}; allowed: {', '.join(known)}")
             params[key] = _check_type(f"{where}.{key}", value, _default(known[key]))
-        bad_tiers = sorted(set(params.get("tiers", [])) - set(TIERS))
+        bad_tiers = [t for t in params.get("tiers", []) if not isinstance(t, str) or t not in TIERS]
         if bad_tiers:
             raise ConfigError(f"{where}.tiers = {params['tiers']}: unknown {bad_tiers}; allowed: {', '.join(TIERS)}")
         built.append(validate(cls(**params), where))
