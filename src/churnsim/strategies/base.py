@@ -2,8 +2,9 @@
 
 A component is a dataclass of parameters registered under a ``kind`` name. Each month the model calls
 :meth:`Component.act` once for the supplier that owns the strategy (DESIGN §3.3 step 4). The component changes the
-account table through the model it is given and says how many actions it took; its cost is
-``cost_fixed_per_month + cost_per_account_month × accounts covered + cost_per_action × actions`` (k€).
+account table through the model it is given and counts what it did, by kind of action; its cost is
+``cost_fixed_per_month + cost_per_account_month × accounts covered + Σ cost_per_<kind> × count of <kind>`` (k€),
+so every counted kind of action has a ``cost_per_<kind>`` field (``cost_per_action`` is the common one).
 Randomness comes from the component's own streams, named ``strategy.<kind>.<purpose>``, so that switching a
 component on never shifts the draws of any other process.
 """
@@ -47,10 +48,10 @@ class Component:
     def act(self, model: MarketModel, owner: int) -> float:
         """Run one month for ``owner``; return the month's cost (k€)."""
         covered = self.covered(model, owner)
-        actions = self.apply(model, owner, covered)
-        return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + \
-            self.cost_per_action * actions
+        counts = self.apply(model, owner, covered)
+        variable = sum(getattr(self, f"cost_per_{kind}") * n for kind, n in counts.items())
+        return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + variable
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> int:
-        """Change the world for the covered accounts; return the number of actions taken."""
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
+        """Change the world for the covered accounts; return the count of each kind of action taken."""
         raise NotImplementedError

@@ -37,7 +37,7 @@ class Contracts(Component):
     p_renew: float = _p(0.8, doc="chance an account whose contract just ended renews")
     cost_per_action: float = _num(0.2, 0.0, doc="k€ per contract signed")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> int:
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
         acc, month = model.accounts, model.month
         free = covered & (acc.contract_end < month)
         p = np.where(acc.contract_end == month - 1, self.p_renew, self.p_accept_per_month)
@@ -45,4 +45,4 @@ class Contracts(Component):
         acc.contract_end[signs] = month + self.term_months - 1
         acc.exit_penalty_months[signs] = self.exit_penalty_months
         acc.contract_discount[signs] = self.discount
-        return int(signs.sum())
+        return {"action": int(signs.sum())}

@@ -36,20 +36,14 @@ class SatisfactionSurvey(Component):
     cost_per_response: float = _num(0.02, 0.0, doc="k€ per answer collected")
     cost_per_action: float = _num(0.3, 0.0, doc="k€ per follow-up visit")
 
-    def act(self, model: MarketModel, owner: int) -> float:
-        cost = super().act(model, owner)
-        return cost + self.cost_per_response * self._responses
-
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> int:
-        self._responses = 0
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
         if model.month % self.interval_months:
-            return 0
+            return {}
         acc = model.accounts
         asked = covered & (self.uniform(model, "sample") < self.sample_share)
-        self._responses = int(asked.sum())
         low = asked & (acc.reported <= self.followup_levels)
         acc.at_risk[low] = True
         fixed = low & (self.uniform(model, "fix") < self.p_fix)
         acc.complaint_weight[fixed] = 0
         acc.mem[fixed, 1] = np.minimum(1, acc.mem[fixed, 1] + self.recovery)
-        return int(low.sum())
+        return {"response": int(asked.sum()), "action": int(low.sum())}
