@@ -368,7 +368,7 @@ def test_quit_rate_is_twenty_percent_a_year_at_neutral_morale():
     assert_binomial(int(ever.sum()), n, 0.2)
 
 
-@pytest.mark.parametrize("morale, courted, factor", [(0.0, -1, 1.0), (-1.0, -1, np.exp(1.5)), (1.0, -1, 1.0),
+@pytest.mark.parametrize("morale, courted, factor", [(0.0, -1, 1.0), (-1.0, -1, np.exp(1.5)), (1.0, -1, np.exp(-1.5)),
                                                      (0.0, 2, 4.0), (-0.5, 1, 4 * np.exp(0.75))])
 def test_monthly_quit_hazard_rises_at_low_morale_and_when_courted(morale, courted, factor):
     n = 100_000
@@ -376,7 +376,10 @@ def test_monthly_quit_hazard_rises_at_low_morale_and_when_courted(morale, courte
     out = _quits(np.full(n, morale, np.float32), np.full(n, courted))
     assert_binomial(int(out.sum()), n, 1 - np.exp(-base * factor))
     neutral = _quits(np.zeros(n, np.float32), np.full(n, -1))
-    assert np.all(out[neutral])  # the same draws: a higher hazard keeps every neutral quit
+    if factor >= 1:
+        assert np.all(out[neutral])  # the same draws: a higher hazard keeps every neutral quit
+    else:
+        assert np.all(neutral[out])  # ... and a lower one quits only where neutral morale would
 
 
 def test_morale_recovers_toward_target_and_falls_with_churn():
@@ -411,11 +414,12 @@ def test_destination_is_out_of_the_market_when_no_competitor_has_a_share():
 
 # ---- choice --------------------------------------------------------------------------------------------------
 
-def _consider(propensity=0.5, satisfaction_=0.0, contract_ends=False, offered=False, rep_left=False, contagion=1.0):
+def _consider(propensity=0.5, satisfaction_=0.0, contract_ends=False, offered=False, rep_left=False, wake=0.0,
+              contagion=1.0):
     b = BehaviourConfig()
     one = lambda v: np.array([v])  # noqa: E731
     return float(consideration_probability(one(propensity), one(satisfaction_), one(contract_ends), one(offered),
-                                           one(rep_left), one(contagion), b)[0])
+                                           one(rep_left), one(wake), one(contagion), b)[0])
 
 
 def test_consideration_probability_formula_and_each_trigger_raises_it():
@@ -423,13 +427,13 @@ def test_consideration_probability_formula_and_each_trigger_raises_it():
     base = _consider()
     assert base == pytest.approx(1 - np.exp(-0.5 * b.consider_base_per_month))
     for trigger in [dict(contract_ends=True), dict(offered=True), dict(rep_left=True), dict(satisfaction_=-0.1),
-                    dict(contagion=2.0)]:
+                    dict(wake=0.05), dict(contagion=2.0)]:
         assert _consider(**trigger) > base, trigger
     assert _consider(satisfaction_=0.2) == base  # only dissatisfaction triggers
     assert _consider(propensity=0.0, contract_ends=True, offered=True) == 0.0
     h = 0.5 * (b.consider_base_per_month + b.trigger_contract_end + b.trigger_offer + b.trigger_dissatisfaction * 0.1
-               + b.trigger_rep_left) * 1.5
-    assert _consider(satisfaction_=-0.1, contract_ends=True, offered=True, rep_left=True, contagion=1.5) == \
+               + b.trigger_rep_left + 0.05) * 1.5
+    assert _consider(satisfaction_=-0.1, contract_ends=True, offered=True, rep_left=True, wake=0.05, contagion=1.5) == \
         pytest.approx(1 - np.exp(-h))
 
 

@@ -59,7 +59,18 @@ class AccountTable:
     offer_from: np.ndarray  # int8, supplier with an offer on the table this month (-1 none)
     offer_discount: np.ndarray  # float32
     rep_left: np.ndarray  # bool, its salesperson left this month
-    at_risk: np.ndarray  # bool, the focal firm believes it is at risk
+    at_risk: np.ndarray  # bool, its supplier believes it is at risk
+    # terms its supplier's strategy grants (reset each month before strategies act; read by next month's delivery)
+    incident_factor: np.ndarray  # float32, × the supplier's quality-incident chance
+    service_boost: np.ndarray  # float32, + the supplier's chance of resolving complaints
+    logistics_boost: np.ndarray  # float32, + the supplier's on-time-in-full chance
+    quality_bonus: np.ndarray  # float32, + experienced quality (fit to the account's needs)
+    wake_hazard: np.ndarray  # float32, extra consideration hazard this month from being contacted
+    promo_discount: np.ndarray  # float32, share off list price until promo_end (price match, concessions)
+    promo_end: np.ndarray  # int32, last month of promo_discount
+    bundle_months: np.ndarray  # float32, bundle discounts lost on switching, months of revenue
+    left_supplier: np.ndarray  # int8, supplier it last left (-1 none)
+    left_month: np.ndarray  # int32, month it last left a supplier
     # outcomes
     first_supplier: np.ndarray  # int8
     n_switches: np.ndarray  # int32
@@ -79,7 +90,21 @@ class AccountTable:
         """Share off the list price that ``slots`` pay this month: the better of offer and contract discount."""
         in_term = self.contract_end[slots] >= month
         contract = np.where(in_term, self.contract_discount[slots], 0)
-        return np.maximum(self.discount[slots], contract).astype(np.float64)
+        promo = np.where(self.promo_end[slots] >= month, self.promo_discount[slots], 0)
+        return np.maximum(np.maximum(self.discount[slots], contract), promo).astype(np.float64)
+
+    def money_lost_months(self, slots: np.ndarray, month: int) -> np.ndarray:
+        """Months of revenue ``slots`` would lose by switching: exit penalty in term, rewards, bundle discounts."""
+        penalty = np.where(self.contract_end[slots] > month, self.exit_penalty_months[slots], 0)
+        return (penalty + self.points_months[slots] + self.bundle_months[slots]).astype(np.float64)
+
+    def reset_terms(self) -> None:
+        """Clear the monthly terms strategies grant; strategies set them again for the accounts they cover."""
+        self.incident_factor[:] = 1
+        self.service_boost[:] = 0
+        self.logistics_boost[:] = 0
+        self.quality_bonus[:] = 0
+        self.wake_hazard[:] = 0
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
@@ -126,7 +151,10 @@ def new_accounts(cfg: AccountsConfig, entry_month: np.ndarray, rng: np.random.Ge
         complaint_weight=full(0, np.float32), rc_firm=full(0, np.float32), rc_rep=full(0, np.float32),
         pull_supplier=full(-1, np.int8), pull=full(0, np.float32), exposure=full(0, np.float32),
         offer_from=full(-1, np.int8), offer_discount=full(0, np.float32), rep_left=full(False, bool),
-        at_risk=full(False, bool), first_supplier=full(-1, np.int8), n_switches=full(0, np.int32),
+        at_risk=full(False, bool), incident_factor=full(1, np.float32), service_boost=full(0, np.float32),
+        logistics_boost=full(0, np.float32), quality_bonus=full(0, np.float32), wake_hazard=full(0, np.float32),
+        promo_discount=full(0, np.float32), promo_end=full(NO_CONTRACT, np.int32), bundle_months=full(0, np.float32),
+        left_supplier=full(-1, np.int8), left_month=full(NO_CONTRACT, np.int32), first_supplier=full(-1, np.int8), n_switches=full(0, np.int32),
         revenue_focal=full(0, np.float64), revenue_total=full(0, np.float64), exit_month=full(-1, np.int32),
         exit_reason=full(-1, np.int8),
     )

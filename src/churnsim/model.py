@@ -164,6 +164,8 @@ class MarketModel(mesa.Model):
         acc.contract_end[slots] = NO_CONTRACT
         acc.exit_penalty_months[slots] = 0
         acc.contract_discount[slots] = 0
+        acc.promo_end[slots] = NO_CONTRACT
+        acc.bundle_months[slots] = 0
         acc.points_months[slots] = 0
         acc.discount[slots] = np.where(acc.offer_from[slots] == to, acc.offer_discount[slots], 0)
         acc.complaint_weight[slots] = 0
@@ -182,8 +184,10 @@ class MarketModel(mesa.Model):
         s = acc.supplier[idx]
         value = np.array([x.product_value for x in self.suppliers])
         experience, acc.complaint_weight[idx] = deliver(
-            (sup["quality"] * value)[s].astype(np.float32), sup["p_quality_incident"][s],
-            sup["logistics_reliability"][s], sup["service_level"][s], acc.complaint_weight[idx],
+            np.minimum(1, (sup["quality"] * value)[s] + acc.quality_bonus[idx]).astype(np.float32),
+            sup["p_quality_incident"][s] * acc.incident_factor[idx],
+            np.minimum(1, sup["logistics_reliability"][s] + acc.logistics_boost[idx]),
+            np.minimum(1, sup["service_level"][s] + acc.service_boost[idx]), acc.complaint_weight[idx],
             b.p_service_request, b.complaint_escalation, *(self.uniform(f"delivery.{name}")[idx]
                                                           for name in ("quality", "logistics", "request", "resolve")))
         acc.mem[idx] = remember(acc.mem[idx], experience, b.satisfaction_memory)
@@ -214,6 +218,7 @@ class MarketModel(mesa.Model):
             self.reps.employer, sup["poach_rep_court_rate_per_month"],
             self.streams.uniform("poaching.court", self.month, n_reps),
             self.streams.uniform("poaching.court_pick", self.month, n_reps))
+        acc.reset_terms()
         self.recorder.strategy_cost(np.array([s.retain() for s in self.suppliers]))
 
     # ---- 5. sales force --------------------------------------------------------------------------------------
@@ -275,6 +280,8 @@ class MarketModel(mesa.Model):
         self.note_rep_departures(slots)
         self.recorder.acquisitions(slots, left, chosen)
         acc.n_switches[slots] += self.month >= 0
+        acc.left_supplier[slots] = left
+        acc.left_month[slots] = self.month
         self._join(slots, chosen)
         b = self.cfg.market.behaviour
         acc.exposure[:] = contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left,
@@ -293,6 +300,7 @@ class MarketModel(mesa.Model):
                 acc.propensity[slots].astype(np.float64), acc.satisfaction[slots].astype(np.float64),
                 acc.contract_end[slots] == self.month,
                 (acc.offer_from[slots] >= 0) & (acc.offer_from[slots] != acc.supplier[slots]), acc.rep_left[slots],
+                acc.wake_hazard[slots].astype(np.float64),
                 contagion.hazard_multiplier(acc.exposure[slots].astype(np.float64), tenure,
                                             b.contagion_hr_per_contact, b.contagion_tenure_damping), b),
             "u_consider": self.uniform("decision.consider")[slots],
@@ -306,8 +314,7 @@ class MarketModel(mesa.Model):
                 offer_from=acc.offer_from[slots].astype(np.int64), offer_discount=acc.offer_discount[slots],
                 relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
                 pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
-                money_lost_months=np.where(acc.contract_end[slots] > self.month, acc.exit_penalty_months[slots], 0)
-                + acc.points_months[slots]),
+                money_lost_months=acc.money_lost_months(slots, self.month)),
         }
 
     def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

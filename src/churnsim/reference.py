@@ -33,6 +33,7 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
     trigger += b.trigger_offer if offer_from >= 0 and offer_from != incumbent else 0.0
     trigger += b.trigger_dissatisfaction * max(0.0, -satisfaction)
     trigger += b.trigger_rep_left if bool(acc.rep_left[i]) else 0.0
+    trigger += float(acc.wake_hazard[i])
     log_hr = math.log(b.contagion_hr_per_contact) / (1.0 + b.contagion_tenure_damping * tenure_years)
     hazard = float(acc.propensity[i]) * trigger * math.exp(log_hr * float(acc.exposure[i]))
     if not u_consider[i] < -math.expm1(-hazard):
@@ -42,13 +43,15 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
     reputation = model.reputation()
     w = [float(x) for x in acc.taste[i]]
     in_term = int(acc.contract_end[i]) > month
-    money_lost = (float(acc.exit_penalty_months[i]) if in_term else 0.0) + float(acc.points_months[i])
+    money_lost = ((float(acc.exit_penalty_months[i]) if in_term else 0.0) + float(acc.points_months[i])
+                  + float(acc.bundle_months[i]))
     utilities, parts = [], []
     for k, supplier in enumerate(model.suppliers):
         mine = k == incumbent
         levels = [float(x) for x in (acc.mem[i] if mine else reputation[k])]
         contract_discount = float(acc.contract_discount[i]) if int(acc.contract_end[i]) >= month else 0.0
-        price = prices[k] * (1.0 - max(float(acc.discount[i]), contract_discount)) if mine else prices[k]
+        promo = float(acc.promo_discount[i]) if int(acc.promo_end[i]) >= month else 0.0
+        price = prices[k] * (1.0 - max(float(acc.discount[i]), contract_discount, promo)) if mine else prices[k]
         offer = float(acc.offer_discount[i]) if offer_from == k else 0.0
         part = {
             "quality": b.choice_beta * w[0] * levels[0],

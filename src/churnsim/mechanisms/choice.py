@@ -2,7 +2,8 @@
 
 Consideration. An account considers leaving this month with probability ``1 − exp(−h)``, where
 ``h = propensity × (consider_base + trigger_contract_end·[contract ends] + trigger_offer·[offer received]
-+ trigger_dissatisfaction·max(0, −satisfaction) + trigger_rep_left·[salesperson left]) × contagion multiplier``.
++ trigger_dissatisfaction·max(0, −satisfaction) + trigger_rep_left·[salesperson left] + wake-up from being
+contacted) × contagion multiplier``.
 The latent propensity (Beta distributed) scales every trigger, so heterogeneity drives cohort selection.
 
 Choice. A considering account picks one supplier, staying included, with logit probabilities
@@ -15,7 +16,7 @@ Choice. A considering account picks one supplier, staying included, with logit p
 - salesperson_left: ``relationship_weight × pull`` for the rival a former salesperson now works for;
 - relationship: ``relationship_weight × (firm-owned + rep-owned capital)`` for the incumbent;
 - switching_cost: for every rival, ``−(procedural_cost + money_lost_weight × (exit penalty in term + loyalty
-  rewards forfeited, months of revenue))``.
+  rewards forfeited + bundle discounts lost, months of revenue))``.
 Reason. A departure records the component with the largest gain of the chosen supplier over the incumbent
 among quality, service, logistics, price, competitor_offer, brand and salesperson_left.
 Sources: DESIGN §3.3; switching-cost types after Burnham, Frels & Mahajan (2003): procedural, financial, relational.
@@ -39,11 +40,11 @@ _REASON_CODES = np.array([code(c) for c in COMPONENTS[:_N_REASONS]], dtype=np.in
 
 
 def consideration_probability(propensity: np.ndarray, satisfaction: np.ndarray, contract_ends: np.ndarray,
-                              offered: np.ndarray, rep_left: np.ndarray, contagion: np.ndarray,
+                              offered: np.ndarray, rep_left: np.ndarray, wake: np.ndarray, contagion: np.ndarray,
                               b: BehaviourConfig) -> np.ndarray:
     """Chance that each account considers leaving this month (see module docstring)."""
     triggers = (b.consider_base_per_month + b.trigger_contract_end * contract_ends + b.trigger_offer * offered
-                + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left)
+                + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left + wake)
     return -np.expm1(-propensity * triggers * contagion)
 
 

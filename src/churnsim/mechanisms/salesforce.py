@@ -4,7 +4,7 @@ Rule, per salesperson and month:
 - morale (0 = neutral) recovers toward the firm's people-policy target by ``morale_recovery_per_month`` of the gap
   and falls by ``morale_churn_sensitivity × (share of the book that left last month)``: churn demoralises;
 - the quit hazard is the base rate (``quit_rate_per_year``, about 20 % a year; Schmitz et al. 2020) times
-  ``exp(quit_morale_elasticity × max(0, −morale))`` and times ``courted_quit_multiplier`` in a month a rival
+  ``exp(−quit_morale_elasticity × morale)`` and times ``courted_quit_multiplier`` in a month a rival
   courts them: lower morale raises quits, the vicious circle;
 - a courted quitter joins the courting rival ("poached"); any other quitter joins a competitor with
   ``p_join_competitor``, drawn in proportion to the competitors' market shares, or leaves the market ("quit").
@@ -29,7 +29,7 @@ def quits(morale: np.ndarray, courted_by: np.ndarray, u_quit: np.ndarray, quit_r
           elasticity: float, courted_multiplier: float) -> np.ndarray:
     """Which salespeople quit this month."""
     base = -np.log1p(-min(quit_rate_per_year, 0.999999)) / 12.0
-    hazard = base * np.exp(elasticity * np.maximum(0.0, -morale)) * np.where(courted_by >= 0, courted_multiplier, 1.0)
+    hazard = base * np.exp(-elasticity * morale) * np.where(courted_by >= 0, courted_multiplier, 1.0)
     return u_quit < -np.expm1(-hazard)
 
 
