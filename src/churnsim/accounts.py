@@ -110,6 +110,25 @@ class AccountTable:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
+# Initial value, dtype and trailing shape of every state and outcome column (all but the fixed attributes).
+_STATE: dict[str, tuple] = {
+    "status": (NOT_YET, np.int8, ()), "supplier": (-1, np.int8, ()), "rep": (-1, np.int32, ()),
+    "since_month": (0, np.int32, ()), "contract_end": (NO_CONTRACT, np.int32, ()),
+    "exit_penalty_months": (0, np.float32, ()), "discount": (0, np.float32, ()),
+    "contract_discount": (0, np.float32, ()), "points_months": (0, np.float32, ()), "mem": (0, np.float32, (3,)),
+    "satisfaction": (0, np.float32, ()), "reported": (3, np.int8, ()), "complaint_weight": (0, np.float32, ()),
+    "rc_firm": (0, np.float32, ()), "rc_rep": (0, np.float32, ()), "pull_supplier": (-1, np.int8, ()),
+    "pull": (0, np.float32, ()), "exposure": (0, np.float32, ()), "offer_from": (-1, np.int8, ()),
+    "offer_discount": (0, np.float32, ()), "rep_left": (False, bool, ()), "at_risk": (False, bool, ()),
+    "incident_factor": (1, np.float32, ()), "service_boost": (0, np.float32, ()),
+    "logistics_boost": (0, np.float32, ()), "quality_bonus": (0, np.float32, ()), "wake_hazard": (0, np.float32, ()),
+    "promo_discount": (0, np.float32, ()), "promo_end": (NO_CONTRACT, np.int32, ()),
+    "bundle_months": (0, np.float32, ()), "left_supplier": (-1, np.int8, ()), "left_month": (NO_CONTRACT, np.int32, ()),
+    "first_supplier": (-1, np.int8, ()), "n_switches": (0, np.int32, ()), "revenue_focal": (0, np.float64, ()),
+    "revenue_total": (0, np.float64, ()), "exit_month": (-1, np.int32, ()), "exit_reason": (-1, np.int8, ()),
+}
+
+
 def entry_schedule(n_accounts: int, rate_per_month: float, first_month: int, last_month: int) -> np.ndarray:
     """Entry months of the entrants: ``rate_per_month × n_accounts`` a month, in slot order."""
     per_month = rate_per_month * n_accounts
@@ -137,24 +156,6 @@ def new_accounts(cfg: AccountsConfig, entry_month: np.ndarray, rng: np.random.Ge
     propensity = rng.beta(cfg.propensity_alpha, cfg.propensity_beta, n).astype(np.float32)
     region = rng.integers(0, cfg.n_regions, n).astype(np.int16)
 
-    def full(value, dtype, shape=(n,)):
-        return np.full(shape, value, dtype=dtype)
-
-    return AccountTable(
-        size0=size, tier=tier, taste=taste, propensity=propensity, region=region,
-        entry_month=entry_month.astype(np.int32),
-        status=full(NOT_YET, np.int8), volume=size.copy(), supplier=full(-1, np.int8), rep=full(-1, np.int32),
-        since_month=full(0, np.int32), contract_end=full(NO_CONTRACT, np.int32),
-        exit_penalty_months=full(0, np.float32), discount=full(0, np.float32),
-        contract_discount=full(0, np.float32), points_months=full(0, np.float32),
-        mem=full(0, np.float32, (n, 3)), satisfaction=full(0, np.float32), reported=full(3, np.int8),
-        complaint_weight=full(0, np.float32), rc_firm=full(0, np.float32), rc_rep=full(0, np.float32),
-        pull_supplier=full(-1, np.int8), pull=full(0, np.float32), exposure=full(0, np.float32),
-        offer_from=full(-1, np.int8), offer_discount=full(0, np.float32), rep_left=full(False, bool),
-        at_risk=full(False, bool), incident_factor=full(1, np.float32), service_boost=full(0, np.float32),
-        logistics_boost=full(0, np.float32), quality_bonus=full(0, np.float32), wake_hazard=full(0, np.float32),
-        promo_discount=full(0, np.float32), promo_end=full(NO_CONTRACT, np.int32), bundle_months=full(0, np.float32),
-        left_supplier=full(-1, np.int8), left_month=full(NO_CONTRACT, np.int32), first_supplier=full(-1, np.int8), n_switches=full(0, np.int32),
-        revenue_focal=full(0, np.float64), revenue_total=full(0, np.float64), exit_month=full(-1, np.int32),
-        exit_reason=full(-1, np.int8),
-    )
+    state = {name: np.full((n, *shape), value, dtype=dtype) for name, (value, dtype, shape) in _STATE.items()}
+    return AccountTable(size0=size, tier=tier, taste=taste, propensity=propensity, region=region,
+                        entry_month=entry_month.astype(np.int32), volume=size.copy(), **state)
