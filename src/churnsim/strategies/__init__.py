@@ -1,13 +1,19 @@
 """Retention strategies: a strategy is a named list of components chosen by ``kind`` from a registry.
 
-Adding a strategy component is one new module here (a registered :class:`Component` subclass, imported below) and
-a config file in ``conf/strategy``; nothing else in the code branches on a strategy's name.
+Adding a strategy component is one new module here (a :class:`Component` subclass decorated with ``@register``;
+every module of this package is imported below, which registers it) and a config file in ``conf/strategy``;
+nothing else in the code branches on a strategy's name.
 """
 
 from __future__ import annotations
 
-from churnsim.strategies import contracts, survey  # noqa: F401  (registers the components)
-from churnsim.strategies.base import Component
+import importlib
+import pkgutil
+
+from churnsim.strategies.base import Component, Contacting
 from churnsim.strategies.registry import REGISTRY, build_components, register
 
-__all__ = ["REGISTRY", "Component", "build_components", "register"]
+__all__ = ["REGISTRY", "Component", "Contacting", "build_components", "register"]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -7,6 +7,12 @@ account table through the model it is given and counts what it did, by kind of a
 so every counted kind of action has a ``cost_per_<kind>`` field (``cost_per_action`` is the common one).
 Randomness comes from the component's own streams, named ``strategy.<kind>.<purpose>``, so that switching a
 component on never shifts the draws of any other process.
+
+Targeting: ``tiers`` restricts a component to tiers; ``at_risk_only`` to the accounts the owner believes are at risk
+(marked by a survey or a key-account team). Components that contact customers derive from :class:`Contacting` and
+have a ``wake_up`` parameter: the extra consideration hazard (× propensity) a contact causes that month, because
+contacting customers can wake up dormant ones (Ascarza, Iyengar & Schleicher 2016: churn 10.0 % treated vs 6.4 %
+control). It is off (0) by default; 0.05 roughly reproduces their relative effect for a monthly contact.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from churnsim.config import _num
 if TYPE_CHECKING:
     from churnsim.model import MarketModel
 
-__all__ = ["Component"]
+__all__ = ["Component", "Contacting"]
 
 
 @dataclass
@@ -35,11 +41,23 @@ class Component:
     cost_fixed_per_month: float = _num(0.0, 0.0, doc="k€ per month")
     cost_per_account_month: float = _num(0.0, 0.0, doc="k€ per covered account and month")
     cost_per_action: float = _num(0.0, 0.0, doc="k€ per action taken")
+    at_risk_only: bool = field(default=False, metadata={"doc": "cover only accounts believed to be at risk"})
 
     def covered(self, model: MarketModel, owner: int) -> np.ndarray:
-        """Mask of the owner's active accounts in the covered tiers."""
-        tier_ok = np.isin(model.accounts.tier, [TIERS.index(t) for t in self.tiers])
-        return model.accounts.active() & (model.accounts.supplier == owner) & tier_ok
+        """Mask of the owner's active accounts in the covered tiers (and believed at risk, if so targeted)."""
+        acc = model.accounts
+        mask = acc.active() & (acc.supplier == owner) & self.in_tiers(model)
+        return mask & acc.at_risk if self.at_risk_only else mask
+
+    def in_tiers(self, model: MarketModel) -> np.ndarray:
+        return np.isin(model.accounts.tier, [TIERS.index(t) for t in self.tiers])
+
+    @staticmethod
+    def revenue(model: MarketModel, slots: np.ndarray) -> np.ndarray:
+        """This month's revenue (k€) of account ``slots`` at their supplier's price after discounts."""
+        acc = model.accounts
+        price = model.list_prices()[acc.supplier[slots]]
+        return acc.volume[slots] * price * (1 - acc.price_discount(slots, model.month))
 
     def uniform(self, model: MarketModel, purpose: str) -> np.ndarray:
         """This month's uniforms of the component's own stream ``strategy.<kind>.<purpose>``."""
@@ -52,6 +70,18 @@ class Component:
         variable = sum(getattr(self, f"cost_per_{kind}") * n for kind, n in counts.items())
         return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + variable
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
         """Change the world for the covered accounts; return the count of each kind of action taken."""
         raise NotImplementedError
+
+
+@dataclass
+class Contacting(Component):
+    """A component whose actions contact customers, and so may wake dormant ones up."""
+
+    wake_up: float = _num(0.0, 0.0, 5.0, doc="extra consideration hazard (× propensity) in a month of contact")
+
+    def contact(self, model: MarketModel, contacted: np.ndarray) -> None:
+        """Record that the ``contacted`` accounts (a mask) heard from their supplier this month."""
+        if self.wake_up:
+            model.accounts.wake_hazard[contacted] += np.float32(self.wake_up)

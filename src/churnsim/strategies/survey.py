@@ -3,7 +3,8 @@
 Rule: every ``interval_months`` the firm asks a random ``sample_share`` of its covered accounts; each answers on the
 five-level scale (what the account's noisy reported level is that month). Accounts answering at or below
 ``followup_levels`` (by default the bottom two: very dissatisfied, dissatisfied) are marked at risk and visited:
-with ``p_fix`` the visit resolves their open complaints and lifts their remembered service by ``recovery``.
+with ``p_fix`` the visit resolves their open complaints and lifts their remembered service by ``recovery``; those
+answering 4 or 5 are no longer believed at risk. Being asked is a contact (optional wake-up effect).
 Cost: ``cost_per_response`` per answer, ``cost_per_action`` per follow-up visit, plus the common costs.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from churnsim.config import _num, _p
-from churnsim.strategies.base import Component
+from churnsim.strategies.base import Contacting
 from churnsim.strategies.registry import register
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ __all__ = ["SatisfactionSurvey"]
 
 @register
 @dataclass
-class SatisfactionSurvey(Component):
+class SatisfactionSurvey(Contacting):
     kind = "satisfaction_survey"
     interval_months: int = _num(3, 1, doc="months between survey waves")
     sample_share: float = _p(0.5, doc="share of covered accounts asked in a wave")
@@ -43,6 +44,8 @@ class SatisfactionSurvey(Component):
         asked = covered & (self.uniform(model, "sample") < self.sample_share)
         low = asked & (acc.reported <= self.followup_levels)
         acc.at_risk[low] = True
+        acc.at_risk[asked & (acc.reported >= 4)] = False
+        self.contact(model, asked)
         fixed = low & (self.uniform(model, "fix") < self.p_fix)
         acc.complaint_weight[fixed] = 0
         acc.mem[fixed, 1] = np.minimum(1, acc.mem[fixed, 1] + self.recovery)

@@ -1,0 +1,66 @@
+"""Loyalty rewards and bundling: raising the financial cost of switching (DESIGN §2, §3.5).
+
+Loyalty rewards. Covered accounts earn ``accrual_months_per_month`` months of revenue in points each month; points
+are redeemed every ``redeem_every_months`` (the balance returns to zero) and are forfeited by an account that
+switches, so the unredeemed balance is a financial switching cost in the choice. The firm books the rewards as a
+direct cost when earned (accrual × the account's revenue, k€).
+
+Bundling. Each month a covered account not yet bundled takes the bundle with ``p_accept_per_month``; a bundled
+account gets ``discount`` off list price while it stays, and would lose ``bundle_months`` of revenue in bundle
+advantages by switching (a financial switching cost). Cost: per bundle set up, plus the discount in revenue.
+Sources: the source articles' switching-cost levers (loyalty rewards, bundles); Burnham, Frels & Mahajan (2003)
+on financial switching costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from churnsim.config import _num, _p
+from churnsim.strategies.base import Component
+from churnsim.strategies.registry import register
+
+if TYPE_CHECKING:
+    from churnsim.model import MarketModel
+
+__all__ = ["Bundling", "LoyaltyRewards"]
+
+
+@register
+@dataclass
+class LoyaltyRewards(Component):
+    kind = "loyalty_rewards"
+    accrual_months_per_month: float = _num(0.02, 0.0, 1.0, doc="points earned per month, months of revenue")
+    redeem_every_months: int = _num(12, 1, doc="months between redemptions")
+    cost_per_reward_keur: float = _num(1.0, 0.0, doc="cost per k€ of rewards earned (1: face value)")
+
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = model.accounts
+        slots = np.flatnonzero(covered)
+        if model.month % self.redeem_every_months == 0:
+            acc.points_months[slots] = 0
+        acc.points_months[slots] += np.float32(self.accrual_months_per_month)
+        return {"reward_keur": float(self.accrual_months_per_month * self.revenue(model, slots).sum())}
+
+
+@register
+@dataclass
+class Bundling(Component):
+    kind = "bundling"
+    discount: float = _p(0.02, doc="share off list price for a bundled account")
+    bundle_months: float = _num(1.0, 0.0, 24.0, doc="bundle advantages lost by switching, months of revenue")
+    p_accept_per_month: float = _p(0.05, doc="chance per month a covered account takes the bundle")
+    cost_per_action: float = _num(0.3, 0.0, doc="k€ per bundle set up")
+
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc, month = model.accounts, model.month
+        joins = covered & (acc.bundle_months <= 0) & (self.uniform(model, "accept") < self.p_accept_per_month)
+        acc.bundle_months[joins] = np.float32(self.bundle_months)
+        bundled = covered & (acc.bundle_months > 0)
+        current = np.where(acc.promo_end[bundled] >= month, acc.promo_discount[bundled], 0)
+        acc.promo_discount[bundled] = np.maximum(current, np.float32(self.discount))
+        acc.promo_end[bundled] = np.maximum(acc.promo_end[bundled], month)
+        return {"action": int(joins.sum())}

@@ -1,0 +1,49 @@
+"""Win-back of lost accounts (DESIGN §3.5).
+
+Rule: accounts that switched away from the owner within the last ``window_months`` and are still in the market
+(with a rival) are approached each month with ``p_approach``: the owner puts an offer of ``discount`` off its list
+price on the table, which triggers the account to reconsider, and which it keeps if it comes back. Its coverage is
+its former accounts in ``tiers``, not its current ones. The approach is a contact (optional wake-up). Cost: per
+approach, plus the discount in revenue of the accounts that return. Source: DESIGN §3.5 (win-back), and the
+source articles' cost of acquisition (about five times that of keeping): a returning account saves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from churnsim.config import _num, _p
+from churnsim.strategies.base import Contacting
+from churnsim.strategies.registry import register
+
+if TYPE_CHECKING:
+    from churnsim.model import MarketModel
+
+__all__ = ["WinBack"]
+
+
+@register
+@dataclass
+class WinBack(Contacting):
+    kind = "win_back"
+    window_months: int = _num(12, 1, doc="how long after it left an account is approached")
+    p_approach: float = _p(0.25, doc="chance per month a former account is approached")
+    discount: float = _p(0.08, doc="share off list price offered to come back")
+    cost_per_action: float = _num(0.3, 0.0, doc="k€ per approach")
+
+    def covered(self, model: MarketModel, owner: int) -> np.ndarray:
+        acc = model.accounts
+        recent = (acc.left_supplier == owner) & (model.month - acc.left_month <= self.window_months)
+        mask = acc.active() & recent & (acc.supplier != owner) & self.in_tiers(model)
+        return mask & acc.at_risk if self.at_risk_only else mask
+
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = model.accounts
+        approached = covered & (self.uniform(model, "approach") < self.p_approach)
+        acc.offer_from[approached] = owner
+        acc.offer_discount[approached] = np.float32(self.discount)
+        self.contact(model, approached)
+        return {"action": int(approached.sum())}
