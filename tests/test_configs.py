@@ -29,7 +29,8 @@ def test_every_option_of_every_group_runs(group):
 
 def test_strategies_cost_money_and_baseline_costs_nothing():
     # Under an aggressive poacher, so that the price match has offers to match.
-    costs = {s: simulate(load_config([f"strategy={s}", "competitors=aggressive_poacher", *TINY])).summary["strategy_cost"]
+    poacher = ["competitors=aggressive_poacher", *TINY]
+    costs = {s: simulate(load_config([f"strategy={s}", *poacher])).summary["strategy_cost"]
              for s in _options("strategy")}
     assert costs.pop("baseline") == 0
     assert all(cost > 0 for cost in costs.values()), costs
