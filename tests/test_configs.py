@@ -19,8 +19,10 @@ def _options(group: str) -> list[str]:
 
 @pytest.mark.parametrize("group", ["market", "competitors", "strategy"])
 def test_every_option_of_every_group_runs(group):
+    # competitor scenarios run long enough for new_entrant's entrant (month 12) to enter
+    size = [*TINY[:1], "months=14", *TINY[2:]] if group == "competitors" else TINY
     for option in _options(group):
-        cfg = load_config([f"{group}={option}", *TINY])
+        cfg = load_config([f"{group}={option}", *size])
         result = simulate(cfg)
         monthly = result.tables["monthly"]
         assert (monthly[group] == getattr(cfg, group).name).all()

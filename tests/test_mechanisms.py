@@ -415,11 +415,11 @@ def test_destination_is_out_of_the_market_when_no_competitor_has_a_share():
 # ---- choice --------------------------------------------------------------------------------------------------
 
 def _consider(propensity=0.5, satisfaction_=0.0, contract_ends=False, offered=False, rep_left=False, wake=0.0,
-              contagion=1.0):
+              threat_refused=False, contagion=1.0):
     b = BehaviourConfig()
     one = lambda v: np.array([v])  # noqa: E731
     return float(consideration_probability(one(propensity), one(satisfaction_), one(contract_ends), one(offered),
-                                           one(rep_left), one(wake), one(contagion), b)[0])
+                                           one(rep_left), one(wake), one(threat_refused), one(contagion), b)[0])
 
 
 def test_consideration_probability_formula_and_each_trigger_raises_it():
@@ -427,14 +427,14 @@ def test_consideration_probability_formula_and_each_trigger_raises_it():
     base = _consider()
     assert base == pytest.approx(1 - np.exp(-0.5 * b.consider_base_per_month))
     for trigger in [dict(contract_ends=True), dict(offered=True), dict(rep_left=True), dict(satisfaction_=-0.1),
-                    dict(wake=0.05), dict(contagion=2.0)]:
+                    dict(wake=0.05), dict(threat_refused=True), dict(contagion=2.0)]:
         assert _consider(**trigger) > base, trigger
     assert _consider(satisfaction_=0.2) == base  # only dissatisfaction triggers
     assert _consider(propensity=0.0, contract_ends=True, offered=True) == 0.0
     h = 0.5 * (b.consider_base_per_month + b.trigger_contract_end + b.trigger_offer + b.trigger_dissatisfaction * 0.1
-               + b.trigger_rep_left + 0.05) * 1.5
-    assert _consider(satisfaction_=-0.1, contract_ends=True, offered=True, rep_left=True, wake=0.05, contagion=1.5) == \
-        pytest.approx(1 - np.exp(-h))
+               + b.trigger_rep_left + 0.05 + b.trigger_threat_refused) * 1.5
+    assert _consider(satisfaction_=-0.1, contract_ends=True, offered=True, rep_left=True, wake=0.05,
+                     threat_refused=True, contagion=1.5) == pytest.approx(1 - np.exp(-h))
 
 
 def _choice_set() -> ChoiceSet:

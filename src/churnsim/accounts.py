@@ -59,6 +59,8 @@ class AccountTable:
     offer_from: np.ndarray  # int8, supplier with an offer on the table this month (-1 none)
     offer_discount: np.ndarray  # float32
     rep_left: np.ndarray  # bool, its salesperson left this month
+    threat_refused: np.ndarray  # bool, it threatened to leave this month and its supplier refused
+    margin_hit: np.ndarray  # float32, margin lost this month to parallel trading and channel conflict, share of price
     at_risk: np.ndarray  # bool, its supplier believes it is at risk
     # terms its supplier's strategy grants (reset each month before strategies act; read by next month's delivery)
     incident_factor: np.ndarray  # float32, × the supplier's quality-incident chance
@@ -120,6 +122,7 @@ _STATE: dict[str, tuple] = {
     "rc_firm": (0, np.float32, ()), "rc_rep": (0, np.float32, ()), "pull_supplier": (-1, np.int8, ()),
     "pull": (0, np.float32, ()), "exposure": (0, np.float32, ()), "offer_from": (-1, np.int8, ()),
     "offer_discount": (0, np.float32, ()), "rep_left": (False, bool, ()), "at_risk": (False, bool, ()),
+    "threat_refused": (False, bool, ()), "margin_hit": (0, np.float32, ()),
     "incident_factor": (1, np.float32, ()), "service_boost": (0, np.float32, ()),
     "logistics_boost": (0, np.float32, ()), "quality_bonus": (0, np.float32, ()), "wake_hazard": (0, np.float32, ()),
     "promo_discount": (0, np.float32, ()), "promo_end": (NO_CONTRACT, np.int32, ()),

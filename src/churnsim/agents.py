@@ -38,6 +38,10 @@ class Supplier(mesa.Agent):
     def is_focal(self) -> bool:
         return self.index == 0
 
+    def present(self, month: int) -> bool:
+        """Whether it is in the market in ``month`` (a new entrant is not before its ``enters_at_month``)."""
+        return self.cfg.enters_at_month is None or month >= self.cfg.enters_at_month
+
     def list_price(self, month: int) -> float:
         """List price this month, after any price-war cut."""
         p = self.cfg.poaching

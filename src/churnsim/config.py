@@ -21,11 +21,13 @@ __all__ = [
     "EnvironmentConfig",
     "MarketConfig",
     "OutputConfig",
+    "ParallelTradingConfig",
     "PoachingConfig",
     "RunConfig",
     "SalesForceConfig",
     "StrategyConfig",
     "SupplierConfig",
+    "ThreatsConfig",
     "validate",
 ]
 
@@ -65,7 +67,8 @@ class SupplierConfig:
     """One supplier: the focal firm (``market.focal``) or a competitor (``competitors.rivals``)."""
 
     name: str = "focal"
-    initial_share: float = _num(0.3, 0.0, 1.0, strict_lo=True, doc="weight of its share of accounts at the start")
+    initial_share: float = _num(0.3, 0.0, 1.0, strict_lo=True, doc="weight of its share of accounts at the start "
+                                "(a supplier still to enter: the share it sizes its sales force for)")
     price: float = _num(1.0, 0.0, 10.0, strict_lo=True, doc="list price relative to the market reference price")
     quality: float = _p(0.80, doc="product quality level delivered when nothing goes wrong, 0..1")
     p_quality_incident: float = _p(0.03, doc="chance per account-month of a quality incident (unstable quality)")
@@ -79,6 +82,13 @@ class SupplierConfig:
     cost_to_serve_per_month: list[float] = _list([2.0, 0.5, 0.1], lo=0.0,
                                                  doc="k€ to serve one account a month, by tier (key, regular, small)")
     acquisition_cost_multiple: float = _num(5.5, 0.0, doc="cost of winning an account, × its annual cost to serve")
+    relationship_selling: float = _p(1.0, doc="share of the market's relationship growth its accounts build with it")
+    p_concede: float = _p(0.5, doc="chance it grants the special terms a key account threatening to leave demands")
+    enters_at_month: int | None = _num(None, 0, doc="month it enters the market (absent: present from the start)")
+    channel_owner: str = field(default="", metadata={
+        "doc": "the supplier whose direct (online) channel this is; empty: an independent supplier"})
+    channel_margin_hit: float = _p(0.0, doc="while it is present, its owner's accounts lose this share of price in "
+                                            "margin (channel conflict)")
     poaching: PoachingConfig = field(default_factory=PoachingConfig)
 
 
@@ -100,6 +110,8 @@ class AccountsConfig:
     network_degree: int = _num(8, 0, 200, doc="mean number of contacts per account (even)")
     network_rewire: float = _p(0.1, doc="share of contacts rewired to a random account (small world)")
     entry_rate_per_month: float = _num(0.008, 0.0, 0.2, doc="new accounts per month, share of n_accounts")
+    initial_tenure_mean_months: float = _num(36.0, 0.0, 240.0, strict_lo=True,
+                                             doc="mean tenure with their supplier of the accounts present at the start")
 
 
 @dataclass
@@ -131,6 +143,7 @@ class BehaviourConfig:
     trigger_offer: float = _num(1.5, 0.0, 50.0, doc="extra hazard when a competitor's offer arrives")
     trigger_dissatisfaction: float = _num(2.5, 0.0, 500.0, doc="extra hazard per unit of satisfaction below zero")
     trigger_rep_left: float = _num(2.0, 0.0, 50.0, doc="extra hazard the month the account's salesperson leaves")
+    trigger_threat_refused: float = _num(3.0, 0.0, 50.0, doc="extra hazard the month a threat to leave is refused")
     contagion_hr_per_contact: float = _num(1.85, 1.0, 10.0, doc="hazard ratio per defected contact, new account")
     contagion_decay_per_month: float = _p(0.5, doc="share of a contact's defection effect left after a month")
     contagion_tenure_damping: float = _num(0.05, 0.0, 10.0, doc="log hazard ratio ÷ (1 + damping × tenure years)")
@@ -156,6 +169,25 @@ class SalesForceConfig:
 
 
 @dataclass
+class ParallelTradingConfig:
+    """Cross-region dumping of a supplier's goods that destroys its dealers' margins (DESIGN §2)."""
+
+    p_start_per_region_month: float = _p(0.0, doc="chance per region, supplier and month that an episode starts")
+    margin_hit: float = _p(0.10, doc="margin its accounts in the region lose, share of price, while it lasts")
+    max_months: int = _num(6, 1, doc="months an undetected episode lasts")
+
+
+@dataclass
+class ThreatsConfig:
+    """Key accounts threatening to leave to extract special terms (DESIGN §2)."""
+
+    rate_per_month: float = _num(0.005, 0.0, 5.0, doc="threat hazard of a key account per month, when satisfied")
+    dissatisfaction_rate: float = _num(0.1, 0.0, 50.0, doc="extra threat hazard per unit of satisfaction below zero")
+    discount: float = _p(0.05, doc="share off list price a conceded threat wins")
+    months: int = _num(12, 1, doc="months the conceded discount lasts")
+
+
+@dataclass
 class MarketConfig:
     """A market preset: accounts, the focal firm, behaviour and environment."""
 
@@ -165,6 +197,8 @@ class MarketConfig:
     environment: EnvironmentConfig = field(default_factory=EnvironmentConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     salesforce: SalesForceConfig = field(default_factory=SalesForceConfig)
+    parallel_trading: ParallelTradingConfig = field(default_factory=ParallelTradingConfig)
+    threats: ThreatsConfig = field(default_factory=ThreatsConfig)
     discount_rate_per_year: float = _num(0.10, 0.0, 1.0, doc="discount rate of the present value of profit")
 
 
@@ -233,7 +267,7 @@ def _check_values(path: str, value: Any, meta: dict) -> None:
             _check_values(f"{path}[{i}]", item, meta)
     elif is_dataclass(value):
         validate(value, path)
-    elif meta.get("lo") is not None or meta.get("hi") is not None:
+    elif value is not None and (meta.get("lo") is not None or meta.get("hi") is not None):
         _check_number(path, value, meta)
 
 
@@ -265,6 +299,17 @@ def _check_consistency(cfg: RunConfig) -> None:
     names = [s.name for s in suppliers]
     if len(set(names)) != len(names):
         raise ConfigError(f"supplier names {names}: must be unique (market.focal.name and competitors.rivals[*].name)")
+    for i, sup in enumerate(suppliers):
+        where = "market.focal" if i == 0 else f"competitors.rivals[{i - 1}]"
+        if sup.enters_at_month is not None and sup.enters_at_month >= cfg.months:
+            raise ConfigError(f"{where}.enters_at_month = {sup.enters_at_month}: must be < months ({cfg.months}), "
+                              "or left out for a supplier present from the start")
+        if sup.channel_owner and sup.channel_owner not in [n for n in names if n != sup.name]:
+            raise ConfigError(f"{where}.channel_owner = {sup.channel_owner!r}: must name another supplier "
+                              f"({', '.join(n for n in names if n != sup.name)}) or be empty")
+    if cfg.market.focal.enters_at_month is not None:
+        raise ConfigError(f"market.focal.enters_at_month = {cfg.market.focal.enters_at_month}: the focal firm is "
+                          "present from the start; leave it out")
     unknown = sorted(set(cfg.output.tables) - {"monthly", "events", "accounts"})
     if unknown:
         raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: monthly, events, accounts")

@@ -2,8 +2,8 @@
 
 - :func:`contagion_hazard_ratio`: the monthly hazard of switching away among accounts with exactly one contact
   who defected from their supplier last month, over that of accounts with none (Nitzan & Libai 2011 report ≈ 1.8).
-  Account-months with another discrete trigger (an offer, a contract end, a departing salesperson) are left out,
-  as a hazard model would hold those covariates fixed.
+  Account-months with another discrete trigger (an offer, a contract end, a departing salesperson, a refused
+  threat) are left out, as a hazard model would hold those covariates fixed.
 - :func:`rep_departure_loss`: the share of the next twelve months' purchases from the supplier lost by accounts
   whose salesperson left this month, relative to accounts of the same suppliers whose salesperson stayed
   (Shi, Sridhar, Grewal & Lilien 2017 report 13–18 %).
@@ -45,7 +45,7 @@ class _ObservedModel(MarketModel):
         if self.month >= 0:
             acc = self.accounts
             deciders = np.flatnonzero(self._deciders())
-            other = (acc.rep_left[deciders] | (acc.offer_from[deciders] >= 0)
+            other = (acc.rep_left[deciders] | acc.threat_refused[deciders] | (acc.offer_from[deciders] >= 0)
                      | (acc.contract_end[deciders] == self.month))
             exposure = acc.exposure[deciders]
             switched = np.isin(deciders, slots)

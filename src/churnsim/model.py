@@ -16,8 +16,9 @@ import numpy as np
 from churnsim.accounts import ACTIVE, EXITED, NO_CONTRACT
 from churnsim.agents import AccountAgent, Salesperson, Supplier
 from churnsim.config import RunConfig, validate
-from churnsim.mechanisms import contagion, environment, poaching, salesforce
-from churnsim.mechanisms.choice import ChoiceSet, choose, consideration_probability, main_reason, value_components
+from churnsim.decisions import DecisionStep
+from churnsim.mechanisms import channel_conflict, environment, parallel_trading, poaching, salesforce, threats
+from churnsim.mechanisms.choice import ChoiceSet, choose, value_components
 from churnsim.mechanisms.delivery import deliver
 from churnsim.mechanisms.innovation import product_value
 from churnsim.mechanisms.money import monthly_ledger
@@ -41,7 +42,7 @@ class RunResult:
     run_seed: int
 
 
-class MarketModel(mesa.Model):
+class MarketModel(DecisionStep, mesa.Model):
     """A B2B market of accounts, suppliers and salespeople, one step per month.
 
     Args:
@@ -65,11 +66,18 @@ class MarketModel(mesa.Model):
         self._cutpoints = np.asarray(cfg.market.behaviour.report_cutpoints, dtype=np.float32)
         self._sup = {name: np.array([getattr(s.cfg, name) for s in self.suppliers], dtype=np.float64) for name in
                      ("quality", "p_quality_incident", "service_level", "logistics_reliability", "brand",
-                      "value_decay_per_month", "innovation_per_month", "cogs_share", "acquisition_cost_multiple")}
+                      "value_decay_per_month", "innovation_per_month", "cogs_share", "acquisition_cost_multiple",
+                      "relationship_selling", "p_concede", "channel_margin_hit")}
         self._sup.update({f"poach_{name}": np.array([getattr(s.cfg.poaching, name) for s in self.suppliers])
                           for name in ("offer_rate_per_month", "offer_discount", "target_size_exponent",
                                        "target_unhappiness", "rep_court_rate_per_month")})
         self._cost_to_serve = np.array([s.cfg.cost_to_serve_per_month for s in self.suppliers], dtype=np.float64)
+        names = [s.name for s in self.suppliers]
+        self._channel_owner = np.array([names.index(s.cfg.channel_owner) if s.cfg.channel_owner else -1
+                                        for s in self.suppliers])
+        self.trading_age = np.zeros((cfg.market.accounts.n_regions, self.n_suppliers), dtype=np.int32)
+        self.trading_log: list[tuple[int, int, int, str]] = []  # (month, region, supplier, "start" | "stopped")
+        self.threat_outcomes = np.zeros((self.n_suppliers, 2), dtype=np.int64)  # per supplier: conceded, refused
         self._rep_departures = np.zeros(len(self.reps.employer))
         self._next_person = len(self.reps.employer)
         self.decision_buffer: dict[int, tuple[bool, int, int]] = {}
@@ -79,13 +87,15 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One month, in the order of DESIGN §3.3."""
         self.recorder.begin_month()
-        self.environment()
-        self.delivery()
-        self.experience()
-        self.strategies_act()
-        self.sales_force()
-        self.decisions()
-        self.money()
+        self.environment()  # 1. uncontrollable events; new accounts enter
+        self.channel_conflict()  # 1. parallel trading and own direct channels squeeze dealers' margins
+        self.delivery()  # 2. incidents, deliveries, complaints
+        self.experience()  # 3. satisfaction
+        self.strategies_act()  # 4. competitors' offers; retention strategies
+        self.threats()  # 4. key accounts threaten to leave for special terms
+        self.sales_force()  # 5. morale, quits
+        self.decisions()  # 6. consider, choose, switch
+        self.money()  # 7. revenue, costs, profit
         self.end_month()
 
     def run(self) -> RunResult:
@@ -102,6 +112,16 @@ class MarketModel(mesa.Model):
 
     def list_prices(self) -> np.ndarray:
         return np.array([s.list_price(self.month) for s in self.suppliers])
+
+    def present(self) -> np.ndarray:
+        """(K,) which suppliers are in the market this month (a new entrant is not before it enters)."""
+        return np.array([s.present(self.month) for s in self.suppliers])
+
+    def price_paid(self, slots: np.ndarray) -> np.ndarray:
+        """Price ``slots`` pay their supplier after discounts, plus the margin they lose this month: value for money."""
+        acc = self.accounts
+        return (self.list_prices()[acc.supplier[slots]] * (1 - acc.price_discount(slots, self.month))
+                + acc.margin_hit[slots])
 
     def reputation(self) -> np.ndarray:
         """(K, 3) mean remembered quality, service, logistics of each supplier's customers (word of mouth)."""
@@ -148,7 +168,7 @@ class MarketModel(mesa.Model):
                        money_lost_months=np.zeros(len(slots)))
         comps = value_components(cs, self.list_prices(), self.reputation(), self._sup["brand"],
                                  self.cfg.market.behaviour)
-        chosen = choose(comps.sum(axis=2), self.uniform("entry.choice")[slots])
+        chosen = choose(comps.sum(axis=2), self.uniform("entry.choice")[slots], self.present())
         acc.status[slots] = ACTIVE
         acc.first_supplier[slots] = chosen
         self._join(slots, chosen)
@@ -165,6 +185,7 @@ class MarketModel(mesa.Model):
         acc.exit_penalty_months[slots] = 0
         acc.contract_discount[slots] = 0
         acc.promo_end[slots] = NO_CONTRACT
+        acc.margin_hit[slots] = 0
         acc.bundle_months[slots] = 0
         acc.points_months[slots] = 0
         acc.discount[slots] = np.where(acc.offer_from[slots] == to, acc.offer_discount[slots], 0)
@@ -175,6 +196,31 @@ class MarketModel(mesa.Model):
         acc.pull[slots] = 0
         acc.exposure[slots] = 0
         acc.at_risk[slots] = False
+
+    def channel_conflict(self) -> None:
+        """Margins squeezed: parallel-trading episodes start and run; the accounts they hit lose margin this month.
+
+        So do the accounts of a supplier whose own direct channel undercuts its dealers.
+        """
+        acc, pt, present = self.accounts, self.cfg.market.parallel_trading, self.present()
+        u = self.streams.generator("parallel_trading.start", self.month).random(self.trading_age.shape)
+        age = parallel_trading.advance(self.trading_age, u, pt.p_start_per_region_month, pt.max_months, present)
+        self.trading_log += [(self.month, int(r), int(k), "start") for r, k in np.argwhere(age == 1)]
+        self.trading_age = age
+        if not (age.any() or (self._channel_owner >= 0).any()):  # the usual case: nothing to compute
+            acc.margin_hit[:] = 0
+            return
+        supplier = np.where(acc.active(), acc.supplier, -1)
+        acc.margin_hit[:] = (parallel_trading.margin_hit(age, acc.region, supplier, pt.margin_hit)
+                             + channel_conflict.margin_hit(supplier, self._channel_owner,
+                                                           self._sup["channel_margin_hit"], present))
+
+    def stop_parallel_trading(self, supplier: int, regions: np.ndarray) -> int:
+        """End ``supplier``'s running parallel-trading episodes in ``regions`` (a mask); return how many ended."""
+        stopped = np.flatnonzero(regions & (self.trading_age[:, supplier] > 0))
+        self.trading_age[stopped, supplier] = 0
+        self.trading_log += [(self.month, int(r), supplier, "stopped") for r in stopped]
+        return len(stopped)
 
     # ---- 2. delivery, 3. experience --------------------------------------------------------------------------
     def delivery(self) -> None:
@@ -199,27 +245,39 @@ class MarketModel(mesa.Model):
         """True satisfaction from memory, and the five-level answer a survey would see."""
         acc, b = self.accounts, self.cfg.market.behaviour
         idx = np.flatnonzero(acc.active())
-        price_paid = self.list_prices()[acc.supplier[idx]] * (1 - acc.price_discount(idx, self.month))
-        acc.satisfaction[idx] = satisfaction(acc.mem[idx], acc.taste[idx], self._expectation, price_paid)
+        acc.satisfaction[idx] = satisfaction(acc.mem[idx], acc.taste[idx], self._expectation, self.price_paid(idx))
         noise = self.streams.generator("satisfaction.report", self.month).standard_normal(acc.capacity)
         acc.reported[idx] = reported_level(acc.satisfaction[idx], b.report_noise_sd * noise[idx], self._cutpoints)
 
     # ---- 4. strategies and competitors -----------------------------------------------------------------------
     def strategies_act(self) -> None:
         """Competitors make offers and court salespeople; every supplier's retention strategy acts."""
-        acc, sup = self.accounts, self._sup
+        acc, sup, present = self.accounts, self._sup, self.present()
         acc.offer_from[:] = poaching.target_offers(
-            acc.supplier, acc.active(), acc.volume, acc.reported, sup["poach_offer_rate_per_month"],
+            acc.supplier, acc.active(), acc.volume, acc.reported, sup["poach_offer_rate_per_month"] * present,
             sup["poach_target_size_exponent"], sup["poach_target_unhappiness"],
             self.uniform("poaching.offer"), self.uniform("poaching.offer_pick"))
         acc.offer_discount[:] = np.where(acc.offer_from >= 0, sup["poach_offer_discount"][acc.offer_from], 0)
         n_reps = len(self.reps.employer)
-        self.reps.courted_by[:] = poaching.court_reps(
-            self.reps.employer, sup["poach_rep_court_rate_per_month"],
+        courted_by = poaching.court_reps(
+            self.reps.employer, sup["poach_rep_court_rate_per_month"] * present,
             self.streams.uniform("poaching.court", self.month, n_reps),
             self.streams.uniform("poaching.court_pick", self.month, n_reps))
+        self.reps.courted_by[:] = np.where(present[self.reps.employer], courted_by, -1)  # an entrant's reps are idle
         acc.reset_terms()
         self.recorder.strategy_cost(np.array([s.retain() for s in self.suppliers]))
+
+    def threats(self) -> None:
+        """Key accounts threaten to leave for special terms; their supplier concedes (a discount) or refuses."""
+        acc, cfg, month = self.accounts, self.cfg.market.threats, self.month
+        conceded, refused = threats.negotiate(
+            acc.active(), acc.tier, acc.promo_end >= month, acc.satisfaction, acc.supplier, self._sup["p_concede"],
+            self.uniform("threats.threat"), self.uniform("threats.concede"), cfg)
+        acc.promo_discount[conceded] = cfg.discount
+        acc.promo_end[conceded] = month + cfg.months - 1
+        acc.threat_refused[:] = refused
+        for col, mask in enumerate((conceded, refused)):
+            self.threat_outcomes[:, col] += np.bincount(acc.supplier[mask], minlength=self.n_suppliers)
 
     # ---- 5. sales force --------------------------------------------------------------------------------------
     def sales_force(self) -> None:
@@ -235,6 +293,7 @@ class MarketModel(mesa.Model):
         quitting = salesforce.quits(reps.morale, reps.courted_by, self.streams.uniform("salesforce.quit", self.month,
                                                                                        n_reps),
                                     sf.quit_rate_per_year, sf.quit_morale_elasticity, sf.courted_quit_multiplier)
+        quitting &= self.present()[reps.employer]  # an entrant's salespeople are idle until it enters
         share = np.bincount(acc.supplier[active], minlength=self.n_suppliers).astype(np.float64)
         dest = salesforce.destinations(quitting, reps.courted_by, reps.employer,
                                        self.streams.uniform("salesforce.destination", self.month, n_reps),
@@ -255,81 +314,7 @@ class MarketModel(mesa.Model):
         reps.tenure_months[leavers] = 0
         self._rep_departures[:] = 0
 
-    # ---- 6. decisions ----------------------------------------------------------------------------------------
-    def decisions(self) -> None:
-        """Accounts whose triggers fire consider leaving and choose a supplier; switches are applied."""
-        acc = self.accounts
-        if self.reference:
-            self.decision_buffer = {}
-            self.reference_draws = (self.uniform("decision.consider"), self.uniform("decision.choice"))
-            for i in np.flatnonzero(self._deciders()):
-                self.account(int(i))
-            if AccountAgent in self.agents_by_type:
-                views = self.agents_by_type[AccountAgent]
-                views.do("step")
-                views.do("remove")
-            slots = np.array(sorted(self.decision_buffer), dtype=np.int64)
-            chosen = np.array([self.decision_buffer[i][1] for i in slots], dtype=np.int64)
-            reason = np.array([self.decision_buffer[i][2] for i in slots], dtype=np.int8)
-            switched = chosen != acc.supplier[slots]
-            slots, chosen, reason = slots[switched], chosen[switched], reason[switched]
-        else:
-            slots, chosen, reason = self.decide_vectorised()
-        left = acc.supplier[slots].copy()
-        self.recorder.departures(slots, left, chosen, reason)
-        self.note_rep_departures(slots)
-        self.recorder.acquisitions(slots, left, chosen)
-        acc.n_switches[slots] += self.month >= 0
-        acc.left_supplier[slots] = left
-        acc.left_month[slots] = self.month
-        self._join(slots, chosen)
-        b = self.cfg.market.behaviour
-        acc.exposure[:] = contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left,
-                                           np.where(acc.active(), acc.supplier, -1))
-
-    def _deciders(self) -> np.ndarray:
-        """Accounts that may decide this month: active, and not just arrived."""
-        return self.accounts.active() & (self.accounts.since_month < self.month)
-
-    def decision_inputs(self, slots: np.ndarray) -> dict:
-        """Everything the decision rule reads for ``slots``, shared by the fast and the reference path."""
-        acc, b = self.accounts, self.cfg.market.behaviour
-        tenure = self.month - acc.since_month[slots]
-        return {
-            "p_consider": consideration_probability(
-                acc.propensity[slots].astype(np.float64), acc.satisfaction[slots].astype(np.float64),
-                acc.contract_end[slots] == self.month,
-                (acc.offer_from[slots] >= 0) & (acc.offer_from[slots] != acc.supplier[slots]), acc.rep_left[slots],
-                acc.wake_hazard[slots].astype(np.float64),
-                contagion.hazard_multiplier(acc.exposure[slots].astype(np.float64), tenure,
-                                            b.contagion_hr_per_contact, b.contagion_tenure_damping), b),
-            "u_consider": self.uniform("decision.consider")[slots],
-            "u_choice": self.uniform("decision.choice")[slots],
-            "list_price": self.list_prices(),
-            "reputation": self.reputation(),
-            "brand": self._sup["brand"],
-            "choice_set": ChoiceSet(
-                incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
-                price_paid=self.list_prices()[acc.supplier[slots]] * (1 - acc.price_discount(slots, self.month)),
-                offer_from=acc.offer_from[slots].astype(np.int64), offer_discount=acc.offer_discount[slots],
-                relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
-                pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
-                money_lost_months=acc.money_lost_months(slots, self.month)),
-        }
-
-    def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The decision rule over arrays: (switching slots, chosen supplier, reason code)."""
-        slots = np.flatnonzero(self._deciders())
-        x = self.decision_inputs(slots)
-        considering = x["u_consider"] < x["p_consider"]
-        cs = x["choice_set"]
-        rows = np.flatnonzero(considering)
-        sub = ChoiceSet(**{k: v[rows] for k, v in vars(cs).items()})
-        comps = value_components(sub, x["list_price"], x["reputation"], x["brand"], self.cfg.market.behaviour)
-        chosen = choose(comps.sum(axis=2), x["u_choice"][rows])
-        switched = chosen != sub.incumbent
-        reason = main_reason(comps[switched], chosen[switched], sub.incumbent[switched])
-        return slots[rows[switched]], chosen[switched], reason
+    # ---- 6. decisions: see churnsim.decisions.DecisionStep ---------------------------------------------------
 
     # ---- 7. money ----------------------------------------------------------------------------------------------
     def money(self) -> None:
@@ -347,10 +332,15 @@ class MarketModel(mesa.Model):
         self.recorder.end_month(ledger, idx, revenue)
 
     def end_month(self) -> None:
-        """Relationships grow, a departed salesperson's pull fades, this month's flags clear."""
+        """Relationships grow, a departed salesperson's pull fades, this month's flags clear.
+
+        Relationship capital closes ``relationship_growth_per_month × relationship_selling`` of its supplier of the
+        gap to full each month.
+        """
         acc, b = self.accounts, self.cfg.market.behaviour
         gap = 1 - acc.rc_firm - acc.rc_rep
-        grow = np.float32(b.relationship_growth_per_month) * gap * acc.active()
+        selling = self._sup["relationship_selling"].astype(np.float32)[acc.supplier]
+        grow = np.float32(b.relationship_growth_per_month) * gap * acc.active() * selling
         acc.rc_firm += grow * np.float32(1 - b.rep_owned_share)
         acc.rc_rep += grow * np.float32(b.rep_owned_share)
         acc.pull *= np.float32(1 - b.pull_decay_per_month)

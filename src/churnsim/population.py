@@ -14,8 +14,6 @@ from churnsim.rng import RandomStreams
 
 __all__ = ["initial_market", "rep_slot"]
 
-_MEAN_INITIAL_TENURE_MONTHS = 36.0
-
 
 def rep_slot(slots: np.ndarray, supplier: np.ndarray, rep_offset: np.ndarray, n_reps: np.ndarray) -> np.ndarray:
     """Salesperson slot serving each account slot at a supplier: a fixed territory by slot number."""
@@ -34,14 +32,17 @@ def initial_market(cfg: RunConfig, streams: RandomStreams, first_month: int
     n = cfg.n_accounts
     entrants = entry_schedule(n, acc_cfg.entry_rate_per_month, first_month, cfg.months - 1)
     rng = streams.generator("init.accounts")
-    tenure0 = np.minimum(rng.exponential(_MEAN_INITIAL_TENURE_MONTHS, n), 240).astype(np.int32)
+    tenure0 = np.minimum(rng.exponential(acc_cfg.initial_tenure_mean_months, n), 240).astype(np.int32)
     acc = new_accounts(acc_cfg, np.concatenate([first_month - tenure0, entrants]), rng)
 
-    share = np.array([s.initial_share for s in suppliers], dtype=np.float64)
-    share /= share.sum()
+    # Suppliers still to enter hold no accounts; they size their sales force for their share among those present.
+    present = np.array([s.enters_at_month is None or s.enters_at_month <= first_month for s in suppliers])
+    share = np.array([s.initial_share for s in suppliers], dtype=np.float64) / sum(
+        s.initial_share for s, here in zip(suppliers, present, strict=True) if here)
+    cum = np.cumsum(np.where(present, share, 0.0))
     slots = np.arange(n)
-    acc.supplier[:n] = np.searchsorted(np.cumsum(share), streams.uniform("init.supplier", 0, n), side="right")
-    acc.supplier[:n] = np.minimum(acc.supplier[:n], len(suppliers) - 1)
+    acc.supplier[:n] = np.searchsorted(cum / cum[-1], streams.uniform("init.supplier", 0, n), side="right")
+    acc.supplier[:n] = np.minimum(acc.supplier[:n], np.flatnonzero(present)[-1])
     acc.status[:n] = ACTIVE
     acc.since_month[:n] = first_month - tenure0
     acc.first_supplier[:n] = acc.supplier[:n]

@@ -34,6 +34,7 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
     trigger += b.trigger_dissatisfaction * max(0.0, -satisfaction)
     trigger += b.trigger_rep_left if bool(acc.rep_left[i]) else 0.0
     trigger += float(acc.wake_hazard[i])
+    trigger += b.trigger_threat_refused if bool(acc.threat_refused[i]) else 0.0
     log_hr = math.log(b.contagion_hr_per_contact) / (1.0 + b.contagion_tenure_damping * tenure_years)
     hazard = float(acc.propensity[i]) * trigger * math.exp(log_hr * float(acc.exposure[i]))
     if not u_consider[i] < -math.expm1(-hazard):
@@ -51,7 +52,9 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
         levels = [float(x) for x in (acc.mem[i] if mine else reputation[k])]
         contract_discount = float(acc.contract_discount[i]) if int(acc.contract_end[i]) >= month else 0.0
         promo = float(acc.promo_discount[i]) if int(acc.promo_end[i]) >= month else 0.0
-        price = prices[k] * (1.0 - max(float(acc.discount[i]), contract_discount, promo)) if mine else prices[k]
+        # the incumbent's price after discounts, plus the margin lost to parallel trading or channel conflict
+        paid = prices[k] * (1.0 - max(float(acc.discount[i]), contract_discount, promo)) + float(acc.margin_hit[i])
+        price = paid if mine else prices[k]
         offer = float(acc.offer_discount[i]) if offer_from == k else 0.0
         part = {
             "quality": b.choice_beta * w[0] * levels[0],
@@ -65,7 +68,8 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
             "switching_cost": 0.0 if mine else -(b.procedural_cost + b.money_lost_weight * money_lost),
         }
         parts.append(part)
-        utilities.append(sum(part[c] for c in COMPONENTS))
+        # a supplier not yet in the market cannot be chosen
+        utilities.append(sum(part[c] for c in COMPONENTS) if supplier.present(month) else -math.inf)
 
     top = max(utilities)
     weights = [math.exp(x - top) for x in utilities]

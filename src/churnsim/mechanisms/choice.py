@@ -3,14 +3,15 @@
 Consideration. An account considers leaving this month with probability ``1 − exp(−h)``, where
 ``h = propensity × (consider_base + trigger_contract_end·[contract ends] + trigger_offer·[offer received]
 + trigger_dissatisfaction·max(0, −satisfaction) + trigger_rep_left·[salesperson left] + wake-up from being
-contacted) × contagion multiplier``.
+contacted + trigger_threat_refused·[its threat to leave was refused]) × contagion multiplier``.
 The latent propensity (Beta distributed) scales every trigger, so heterogeneity drives cohort selection.
 
-Choice. A considering account picks one supplier, staying included, with logit probabilities
-``P(k) ∝ exp(U_k)``, ``U_k = Σ components``:
+Choice. A considering account picks one supplier, staying included, among the suppliers in the market (one yet to
+enter cannot be chosen) with logit probabilities ``P(k) ∝ exp(U_k)``, ``U_k = Σ components``:
 - quality, service, logistics: ``choice_beta × taste_c × level_c``; the incumbent's levels are the account's own
   remembered experience, a rival's its reputation (the mean remembered experience of its customers);
-- price: ``−choice_beta × taste_price × price`` (the incumbent at the price paid, a rival at list price);
+- price: ``−choice_beta × taste_price × price`` (the incumbent at the price paid plus any margin the account loses
+  to parallel trading or channel conflict, a rival at list price);
 - competitor_offer: ``+choice_beta × taste_price × list price × offer discount`` for the supplier offering;
 - brand: the supplier's brand strength;
 - salesperson_left: ``relationship_weight × pull`` for the rival a former salesperson now works for;
@@ -40,11 +41,12 @@ _REASON_CODES = np.array([code(c) for c in COMPONENTS[:_N_REASONS]], dtype=np.in
 
 
 def consideration_probability(propensity: np.ndarray, satisfaction: np.ndarray, contract_ends: np.ndarray,
-                              offered: np.ndarray, rep_left: np.ndarray, wake: np.ndarray, contagion: np.ndarray,
-                              b: BehaviourConfig) -> np.ndarray:
+                              offered: np.ndarray, rep_left: np.ndarray, wake: np.ndarray,
+                              threat_refused: np.ndarray, contagion: np.ndarray, b: BehaviourConfig) -> np.ndarray:
     """Chance that each account considers leaving this month (see module docstring)."""
     triggers = (b.consider_base_per_month + b.trigger_contract_end * contract_ends + b.trigger_offer * offered
-                + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left + wake)
+                + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left + wake
+                + b.trigger_threat_refused * threat_refused)
     return -np.expm1(-propensity * triggers * contagion)
 
 
@@ -55,7 +57,7 @@ class ChoiceSet:
     incumbent: np.ndarray  # (m,) int
     taste: np.ndarray  # (m, 4)
     memory: np.ndarray  # (m, 3) remembered quality, service, logistics
-    price_paid: np.ndarray  # (m,) incumbent's price after discounts
+    price_paid: np.ndarray  # (m,) incumbent's price after discounts, plus margin lost (parallel trading, channel)
     offer_from: np.ndarray  # (m,) int, -1 none
     offer_discount: np.ndarray  # (m,)
     relationship: np.ndarray  # (m,) firm-owned + rep-owned capital with the incumbent
@@ -88,8 +90,13 @@ def value_components(cs: ChoiceSet, list_price: np.ndarray, reputation: np.ndarr
     return out
 
 
-def choose(utility: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Draw a supplier per row from logit probabilities by inverting the cumulative distribution at ``u``."""
+def choose(utility: np.ndarray, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Draw a supplier per row from logit probabilities by inverting the cumulative distribution at ``u``.
+
+    Suppliers not ``present`` (a (K,) mask; default all) are not in the market and have probability 0.
+    """
+    if present is not None:
+        utility = np.where(present[None, :], utility, -np.inf)
     z = np.exp(utility - utility.max(axis=1, keepdims=True))
     cum = np.cumsum(z, axis=1)
     return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), utility.shape[1] - 1)

@@ -3,7 +3,8 @@
 Rule: each remembered component (quality, service, logistics) moves toward this month's experience by a share
 ``satisfaction_memory``. True satisfaction is the taste-weighted sum of remembered minus expected levels, plus
 the price weight times the discount from the reference price (value for money):
-``S = Σ_c w_c (mem_c − E_c) + w_price (1 − price_paid)``; 0 means "as expected".
+``S = Σ_c w_c (mem_c − E_c) + w_price (1 − price_paid)``; 0 means "as expected". ``price_paid`` is after
+discounts, plus any margin the account loses to parallel trading or channel conflict (value for money).
 A survey sees it with Gaussian noise, cut into five levels 1 (very dissatisfied) … 5 (very satisfied).
 Source: DESIGN §2 and §3.3; five-level scale of the source articles.
 """

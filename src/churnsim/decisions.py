@@ -1,0 +1,99 @@
+"""Step 6 of the month (DESIGN §3.3): accounts whose triggers fire consider leaving and choose a supplier.
+
+:class:`DecisionStep` is the part of :class:`~churnsim.model.MarketModel` that decides and applies switches. It
+gathers everything the decision rule reads in one place (:meth:`DecisionStep.decision_inputs`), so that the
+vectorised rule (:mod:`churnsim.mechanisms.choice`) and the per-account reference rule (:mod:`churnsim.reference`)
+read the same arrays and the same random draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from churnsim.agents import AccountAgent
+from churnsim.mechanisms import contagion
+from churnsim.mechanisms.choice import ChoiceSet, choose, consideration_probability, main_reason, value_components
+
+__all__ = ["DecisionStep"]
+
+
+class DecisionStep:
+    """Mixin of :class:`~churnsim.model.MarketModel`: the decision step and the inputs of the decision rule."""
+
+    def decisions(self) -> None:
+        """Accounts whose triggers fire consider leaving and choose a supplier; switches are applied."""
+        acc = self.accounts
+        slots, chosen, reason = self.decide_reference() if self.reference else self.decide_vectorised()
+        left = acc.supplier[slots].copy()
+        self.recorder.departures(slots, left, chosen, reason)
+        self.note_rep_departures(slots)
+        self.recorder.acquisitions(slots, left, chosen)
+        acc.n_switches[slots] += self.month >= 0
+        acc.left_supplier[slots] = left
+        acc.left_month[slots] = self.month
+        self._join(slots, chosen)
+        b = self.cfg.market.behaviour
+        acc.exposure[:] = contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left,
+                                           np.where(acc.active(), acc.supplier, -1))
+
+    def _deciders(self) -> np.ndarray:
+        """Accounts that may decide this month: active, and not just arrived."""
+        return self.accounts.active() & (self.accounts.since_month < self.month)
+
+    def decision_inputs(self, slots: np.ndarray) -> dict:
+        """Everything the decision rule reads for ``slots``, shared by the fast and the reference path."""
+        acc, b = self.accounts, self.cfg.market.behaviour
+        tenure = self.month - acc.since_month[slots]
+        return {
+            "p_consider": consideration_probability(
+                acc.propensity[slots].astype(np.float64), acc.satisfaction[slots].astype(np.float64),
+                acc.contract_end[slots] == self.month,
+                (acc.offer_from[slots] >= 0) & (acc.offer_from[slots] != acc.supplier[slots]), acc.rep_left[slots],
+                acc.wake_hazard[slots].astype(np.float64), acc.threat_refused[slots],
+                contagion.hazard_multiplier(acc.exposure[slots].astype(np.float64), tenure,
+                                            b.contagion_hr_per_contact, b.contagion_tenure_damping), b),
+            "u_consider": self.uniform("decision.consider")[slots],
+            "u_choice": self.uniform("decision.choice")[slots],
+            "list_price": self.list_prices(),
+            "reputation": self.reputation(),
+            "brand": self._sup["brand"],
+            "present": self.present(),
+            "choice_set": ChoiceSet(
+                incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
+                price_paid=self.price_paid(slots), offer_from=acc.offer_from[slots].astype(np.int64),
+                offer_discount=acc.offer_discount[slots],
+                relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
+                pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
+                money_lost_months=acc.money_lost_months(slots, self.month)),
+        }
+
+    def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The decision rule over arrays: (switching slots, chosen supplier, reason code)."""
+        slots = np.flatnonzero(self._deciders())
+        x = self.decision_inputs(slots)
+        considering = x["u_consider"] < x["p_consider"]
+        cs = x["choice_set"]
+        rows = np.flatnonzero(considering)
+        sub = ChoiceSet(**{k: v[rows] for k, v in vars(cs).items()})
+        comps = value_components(sub, x["list_price"], x["reputation"], x["brand"], self.cfg.market.behaviour)
+        chosen = choose(comps.sum(axis=2), x["u_choice"][rows], x["present"])
+        switched = chosen != sub.incumbent
+        reason = main_reason(comps[switched], chosen[switched], sub.incumbent[switched])
+        return slots[rows[switched]], chosen[switched], reason
+
+    def decide_reference(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same, one account at a time: each decider's Mesa view runs :meth:`AccountAgent.step`."""
+        acc = self.accounts
+        self.decision_buffer = {}
+        self.reference_draws = (self.uniform("decision.consider"), self.uniform("decision.choice"))
+        for i in np.flatnonzero(self._deciders()):
+            self.account(int(i))
+        if AccountAgent in self.agents_by_type:
+            views = self.agents_by_type[AccountAgent]
+            views.do("step")
+            views.do("remove")
+        slots = np.array(sorted(self.decision_buffer), dtype=np.int64)
+        chosen = np.array([self.decision_buffer[i][1] for i in slots], dtype=np.int64)
+        reason = np.array([self.decision_buffer[i][2] for i in slots], dtype=np.int8)
+        switched = chosen != acc.supplier[slots]
+        return slots[switched], chosen[switched], reason[switched]

@@ -1,0 +1,45 @@
+"""Key accounts threatening to leave to extract special terms (DESIGN §2).
+
+Rule, per month: each active key account (tier key) not already on special terms (an active promotional
+discount) threatens to leave with probability ``1 − exp(−h)``, ``h = rate_per_month + dissatisfaction_rate ×
+max(0, −satisfaction)``: dissatisfied accounts threaten more. Its supplier concedes with its ``p_concede``,
+granting ``discount`` off list price for ``months`` (the lost revenue shows in revenue); otherwise the refusal is a
+trigger that makes the account consider leaving that month (``trigger_threat_refused`` in the choice).
+Source: DESIGN §2 ("some large accounts threaten to leave to extract special terms"). The rates are assumptions:
+the source material gives none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from churnsim.config import ThreatsConfig
+
+__all__ = ["negotiate"]
+
+_KEY = 0  # tier index of key accounts
+
+
+def negotiate(active: np.ndarray, tier: np.ndarray, on_terms: np.ndarray, satisfaction: np.ndarray,
+              supplier: np.ndarray, p_concede: np.ndarray, u_threat: np.ndarray, u_concede: np.ndarray,
+              cfg: ThreatsConfig) -> tuple[np.ndarray, np.ndarray]:
+    """This month's threats and their outcome.
+
+    Args:
+        active, tier, on_terms, satisfaction, supplier: per account slot (``on_terms``: an active promotional
+            discount).
+        p_concede: (K,) each supplier's chance of conceding.
+        u_threat, u_concede: this month's uniforms of the two streams, one per slot.
+        cfg: threat rates and the terms a conceded threat wins.
+
+    Returns:
+        (conceded, refused): masks of the accounts that won the terms and of those refused.
+    """
+    idx = np.flatnonzero(active & (tier == _KEY) & ~on_terms)
+    hazard = cfg.rate_per_month + cfg.dissatisfaction_rate * np.maximum(0.0, -satisfaction[idx].astype(np.float64))
+    threat = idx[u_threat[idx] < -np.expm1(-hazard)]
+    concede = u_concede[threat] < p_concede[supplier[threat]]
+    conceded, refused = np.zeros(len(active), bool), np.zeros(len(active), bool)
+    conceded[threat[concede]] = True
+    refused[threat[~concede]] = True
+    return conceded, refused

@@ -1,0 +1,45 @@
+"""Market monitoring against parallel trading (DESIGN §2 and §3.5: "market monitoring against parallel trading").
+
+Rule: each month, in every watched region where one of the owner's parallel-trading episodes is running
+(:mod:`churnsim.mechanisms.parallel_trading`), the firm detects it with ``p_detect_per_month`` and stops it: its
+accounts in that region stop losing margin from the next month. Detections are logged in the model's
+``trading_log`` as ``(month, region, supplier, "stopped")``.
+Cost: ``cost_fixed_per_month`` (the monitoring team) and ``cost_per_episode`` per episode stopped (investigation,
+enforcement against the dumping dealer), plus the common costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from churnsim.config import ConfigError, _num, _p
+from churnsim.strategies.base import Component
+from churnsim.strategies.registry import register
+
+if TYPE_CHECKING:
+    from churnsim.model import MarketModel
+
+__all__ = ["MarketMonitoring"]
+
+
+@register
+@dataclass
+class MarketMonitoring(Component):
+    kind = "market_monitoring"
+    regions: list[int] = field(default_factory=list, metadata={"lo": 0, "doc": "regions watched (empty: all)"})
+    p_detect_per_month: float = _p(0.5, doc="chance per month a running episode in a watched region is detected")
+    cost_fixed_per_month: float = _num(3.0, 0.0, doc="k€ per month: the monitoring team")
+    cost_per_episode: float = _num(1.0, 0.0, doc="k€ per episode stopped")
+
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
+        n_regions = model.trading_age.shape[0]
+        if any(r >= n_regions for r in self.regions):
+            raise ConfigError(f"market_monitoring.regions = {self.regions}: must be regions 0 … {n_regions - 1} "
+                              "(market.accounts.n_regions)")
+        watched = np.zeros(n_regions, dtype=bool)
+        watched[self.regions or slice(None)] = True
+        u = model.streams.generator(f"strategy.{self.kind}.detect", model.month).random(n_regions)
+        return {"episode": model.stop_parallel_trading(owner, watched & (u < self.p_detect_per_month))}
