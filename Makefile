@@ -15,10 +15,11 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	touch $@
 
-## demo: one run of the default market into outputs/demo/
+## demo: a small strategy comparison on the built-in defaults (every shipped strategy × 5 replicates), then its report
 demo: $(INSTALLED)
-	$(BIN)/churnsim hydra.run.dir=outputs/demo
-	@echo "summary: outputs/demo/summary.json (tables: outputs/demo/*.parquet, provenance: outputs/demo/run.json)"
+	rm -rf outputs/demo
+	$(BIN)/churnsim -m +experiment=strategy_comparison n_accounts=5000 hydra.sweep.dir=outputs/demo
+	$(BIN)/churnsim-report outputs/demo
 
 ## test: every test tier, slow calibration tests included (what CI runs)
 test: $(INSTALLED)

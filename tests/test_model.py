@@ -112,3 +112,17 @@ def test_competitor_scenarios_take_customers(competitors):
         moves = hot.tables["events"].query("event == 'rep_move'")
         assert (moves["reason"] == "poached").any()
         assert "competitor_offer" in hot.summary["churn_by_reason"]
+
+
+def test_first_supplier_is_the_supplier_at_month_0_or_at_entry():
+    model = MarketModel(small_config(months=6))
+    while model.month < 0:
+        model.step()
+    at_start = np.where(model.accounts.active(), model.accounts.supplier, -1)
+    accounts = model.run().tables["accounts"]
+    names = [s.name for s in model.suppliers]
+    present = accounts[accounts["entry_month"] < 0]
+    expected = [names[at_start[a]] for a in present["account"]]
+    assert list(present["first_supplier"]) == expected
+    entrants = accounts[accounts["entry_month"] >= 0]
+    assert len(entrants) > 0 and entrants["first_supplier"].notna().all()

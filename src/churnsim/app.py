@@ -15,6 +15,7 @@ from typing import NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from churnsim import outputs
@@ -41,14 +42,26 @@ def run(dcfg: DictConfig, run_dir: Path) -> dict:
 
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _job(dcfg: DictConfig) -> None:
-    """One Hydra job (a single run, or one point of a ``-m`` sweep)."""
+    """One Hydra job (a single run, or one point of a ``-m`` sweep).
+
+    An unexpected exception leaves ``error.txt`` (one line: exception type and message) in the run directory, so
+    a failed job of a sweep is visible to ``churnsim-report``; a successful run removes an earlier ``error.txt``.
+    """
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    error_file = run_dir / "error.txt"
+    error_file.unlink(missing_ok=True)
     try:
         summary = run(dcfg, run_dir)
     except BAD_INPUT as err:
         _fail(err)  # here, not in main(): Hydra would first print its own line about the failed job
-    print(headline(summary))
-    print(f"churnsim: wrote {run_dir}")
+    except Exception as err:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        message = " ".join(str(err).split())
+        error_file.write_text(f"{type(err).__name__}: {message}\n", encoding="utf-8")
+        raise
+    if HydraConfig.get().mode != RunMode.MULTIRUN:  # a sweep reports progress per job instead
+        print(headline(summary))
+        print(f"churnsim: wrote {run_dir}")
 
 
 def headline(summary: dict) -> str:

@@ -48,7 +48,8 @@ class Recorder:
         self._rep_quits = np.zeros(k, dtype=np.int64)
         if self.model.month == 0:
             acc = self.model.accounts
-            self._cohort = acc.active() & (acc.supplier == 0)
+            self._start_supplier = np.where(acc.active(), acc.supplier, -1)  # who served whom when reporting began
+            self._cohort = self._start_supplier == 0
 
     # ---- events --------------------------------------------------------------------------------------------
     def _log(self, event: str, account, rep, frm, to, reason, controllable) -> None:
@@ -178,7 +179,8 @@ class Recorder:
             "region": acc.region[seen].astype(np.int64), "size": acc.size0[seen].astype(np.float64),
             "propensity": acc.propensity[seen].astype(np.float64),
             "entry_month": acc.entry_month[seen].astype(np.int64),
-            "first_supplier": self._names(acc.first_supplier[seen].astype(np.int64)),
+            "first_supplier": self._names(np.where(self._start_supplier[seen] >= 0, self._start_supplier[seen],
+                                                   acc.first_supplier[seen]).astype(np.int64)),
             "last_supplier": self._names(acc.supplier[seen].astype(np.int64)),
             "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
             "n_switches": acc.n_switches[seen].astype(np.int64),

@@ -1,0 +1,80 @@
+"""The ``churnsim-report SWEEP_DIR [--out DIR]`` command: aggregate a finished (or partly failed) sweep.
+
+Writes ``jobs.csv``, ``summary.csv``, the figures, ``report.md`` and ``report.html`` into ``SWEEP_DIR/report/``
+(or ``--out``), prints the ranking and the report's path. A directory that does not exist, is not a sweep or has
+no complete job is reported in one line on stderr, with exit status 2 and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import pandas as pd
+
+from churnsim.report.compare import summary_table
+from churnsim.report.figures import make_figures
+from churnsim.report.load import Sweep, SweepError, load_sweep, missing_jobs
+from churnsim.report.render import RANKED_HEADER, build_document, ranked_rows, to_html, to_markdown
+from churnsim.report.series import job_series
+
+__all__ = ["main", "write_report"]
+
+
+def write_report(sweep: Sweep, out: Path) -> tuple[Path, pd.DataFrame]:
+    """Write every output of the report of ``sweep`` into ``out`` (created if missing).
+
+    Returns:
+        The path of ``report.html`` and the summary table (:func:`~churnsim.report.compare.summary_table`).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    table = summary_table(sweep)
+    sweep.jobs.to_csv(out / "jobs.csv", index=False)
+    table.to_csv(out / "summary.csv", index=False)
+    series = job_series(sweep)
+    figures = make_figures(sweep, table, series, out)
+    doc = build_document(sweep, table, figures, missing_jobs(sweep), series.skipped)
+    (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
+    (out / "report.html").write_text(to_html(doc), encoding="utf-8")
+    return out / "report.html", table
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point ``churnsim-report``."""
+    parser = argparse.ArgumentParser(prog="churnsim-report", description=__doc__.splitlines()[0])
+    parser.add_argument("sweep_dir", metavar="SWEEP_DIR", help="a sweep directory (multirun/...) or a run directory")
+    parser.add_argument("--out", metavar="DIR", help="where to write the report (default: SWEEP_DIR/report)")
+    args = parser.parse_args(argv)
+    try:
+        sweep = load_sweep(args.sweep_dir)
+    except SweepError as err:
+        _fail(str(err))
+    out = Path(args.out) if args.out else sweep.path / "report"
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out}: exists and is not a directory")
+    report, table = write_report(sweep, out)
+    for key, rows in table.groupby(sweep.scenario, dropna=False, sort=True):
+        print(sweep.scenario_label(key if isinstance(key, tuple) else (key,)))
+        print(_text_table(RANKED_HEADER, ranked_rows(rows)))
+    bad = int((sweep.jobs["status"] != "complete").sum())
+    if bad:
+        print(f"{bad} of {len(sweep.jobs)} jobs were not used (failed, incomplete or duplicate): listed in the report")
+    print(f"churnsim-report: wrote {report.resolve()} (with report.md, summary.csv, jobs.csv and the figures)")
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, *rows]]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def _fail(message: str) -> NoReturn:
+    sys.stderr.write(f"churnsim-report: error: {message}\n")
+    raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""The report's figures, one set per scenario, drawn with matplotlib's Agg canvas (no display, no global state).
+
+Each function draws one PNG and returns a :class:`FigureFile` with the caption the report prints under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from churnsim.report.compare import BASELINE
+from churnsim.report.load import Sweep
+from churnsim.report.series import Series, bands
+
+__all__ = ["FigureFile", "make_figures"]
+
+
+@dataclass
+class FigureFile:
+    """A written PNG: its path, its title, the scenario it shows and what it shows."""
+
+    path: Path
+    title: str
+    scenario: str
+    caption: str
+
+
+def make_figures(sweep: Sweep, table: pd.DataFrame, series: Series, out: Path) -> list[FigureFile]:
+    """Draw every figure of every scenario into ``out``; names get ``_<i>`` suffixes when there are several."""
+    files = []
+    groups = list(table.groupby(sweep.scenario, dropna=False, sort=True))
+    for i, (key, rows) in enumerate(groups, start=1):
+        key = key if isinstance(key, tuple) else (key,)
+        label, suffix = sweep.scenario_label(key), "" if len(groups) == 1 else f"_{i}"
+        strategies = rows.sort_values("rank")["strategy"].tolist()
+        colours = _colours(strategies)
+        pick = {k: v for k, v in zip(sweep.scenario, key, strict=True)}
+        monthly, departures, survival = (_select(f, pick) for f in (series.monthly, series.departures,
+                                                                    series.survival))
+        if len(monthly):
+            files.append(_over_time(monthly, strategies, colours, out / f"retention{suffix}.png", label))
+        if rows["net_profit.delta"].notna().any():
+            files.append(_worth_it(rows, colours, out / f"worth_it{suffix}.png", label))
+        if len(departures):
+            jobs = _select(sweep.complete[~sweep.complete["job"].isin(series.skipped.get("events", []))], pick)
+            files.append(_departures(departures, jobs, strategies, out / f"departures{suffix}.png", label))
+        if len(survival):
+            files.append(_survival(survival, strategies, colours, out / f"survival{suffix}.png", label))
+    return files
+
+
+def _over_time(monthly: pd.DataFrame, strategies: list[str], colours: dict, path: Path, label: str) -> FigureFile:
+    fig = Figure(figsize=(11, 4.2))
+    axes = fig.subplots(1, 2)
+    for ax, value, ylabel in zip(axes, ("active_relative", "market_share"),
+                                 ("active accounts / month 0", "market share (accounts)"), strict=True):
+        _bands(ax, bands(monthly, ["strategy", "month"], value), strategies, colours)
+        ax.set(xlabel="month", ylabel=ylabel)
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    title = "Focal firm's active accounts and market share over time"
+    return _save(fig, path, title, label, "Mean over replicates with its 95 % interval (band). Left: the focal "
+                 "firm's active accounts at the end of each month over those at the end of month 0 (accounts won "
+                 "count too). Right: its share of the market's active accounts.")
+
+
+def _worth_it(rows: pd.DataFrame, colours: dict, path: Path, label: str) -> FigureFile:
+    fig = Figure(figsize=(7.5, 5.5))
+    ax = fig.subplots()
+    for _, r in rows.iterrows():
+        x, y = r["strategy_cost.mean"], r["net_profit.delta"]
+        if np.isnan(x) or np.isnan(y):
+            continue
+        xerr = _err(x, r["strategy_cost.ci_low"], r["strategy_cost.ci_high"])
+        yerr = _err(y, r["net_profit.delta_ci_low"], r["net_profit.delta_ci_high"])
+        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", color=colours[r["strategy"]], capsize=3)
+        ax.annotate(_text(r["strategy"]), (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--")
+    ax.set(xlabel="strategy cost over the reported months (k€)", ylabel="Δ net profit vs baseline (k€)")
+    return _save(fig, path, "Which strategies are worth it: net profit gained against strategy cost", label,
+                 "Each point is a strategy: its mean cost (x) and its mean paired difference in net profit from "
+                 "baseline (y), with 95 % intervals. Net profit already pays for the strategy, so a point above "
+                 "the dashed line paid for itself.")
+
+
+def _departures(departures: pd.DataFrame, jobs: pd.DataFrame, strategies: list[str], path: Path,
+                label: str) -> FigureFile:
+    n_jobs = jobs.groupby("strategy").size()
+    total = departures.groupby(["strategy", "reason", "controllable"], as_index=False)["count"].sum()
+    total["mean"] = total["count"] / total["strategy"].map(n_jobs)
+    order = total.groupby(["controllable", "reason"])["mean"].sum().reset_index()
+    order = order.sort_values(["controllable", "mean"], ascending=[True, False])
+    uncontrolled = order.loc[~order["controllable"].astype(bool), "reason"].tolist()
+    controlled = order.loc[order["controllable"].astype(bool), "reason"].tolist()
+    shades = {**_shades(uncontrolled, "Blues"), **_shades(controlled, "Oranges")}
+    wide = total.pivot_table(index="strategy", columns="reason", values="mean", aggfunc="sum", fill_value=0.0)
+    wide = wide.reindex(index=strategies[::-1], columns=uncontrolled + controlled, fill_value=0.0)
+    fig = Figure(figsize=(9, 0.45 * len(strategies) + 2.2))
+    ax = fig.subplots()
+    left = np.zeros(len(wide))
+    for reason in wide.columns:
+        kind = "controllable" if reason in controlled else "uncontrollable"
+        ax.barh([_text(s) for s in wide.index], wide[reason], left=left, color=shades[reason],
+                label=_text(f"{reason} ({kind})"))
+        left += wide[reason].to_numpy()
+    ax.set(xlabel="departures from the focal firm per run (mean over replicates)")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return _save(fig, path, "Why customers left the focal firm, by strategy", label,
+                 "Departures from the focal firm (events.parquet: switch or exit with the focal firm as "
+                 "from_supplier) by main reason, mean count per run. Blue: outside the firm's control; orange: "
+                 "within it (to a competitor). Strategies are listed best-ranked at the top.")
+
+
+def _survival(survival: pd.DataFrame, strategies: list[str], colours: dict, path: Path, label: str) -> FigureFile:
+    fig = Figure(figsize=(7.5, 5))
+    ax = fig.subplots()
+    _bands(ax, bands(survival, ["strategy", "month"], "survival"), strategies, colours)
+    ax.set(xlabel="months since month 0 began", ylabel="share of the month-0 cohort never lost")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    size = survival.groupby("strategy")["cohort_size"].mean().mean()
+    return _save(fig, path, "Survival of the focal firm's month-0 customers", label,
+                 "The cohort: accounts that entered before month 0 and were the focal firm's customers when month "
+                 f"0 began (about {size:,.0f} per run). Survival after t months: the share of the cohort that had "
+                 "not left the focal firm in months 0 … t−1 (an account won back later still counts as lost). "
+                 "Mean over replicates with its 95 % interval (band).")
+
+
+def _bands(ax, band: pd.DataFrame, strategies: list[str], colours: dict) -> None:
+    alpha = 0.15 if len(strategies) <= 5 else 0.06  # many overlapping bands would hide the lines
+    for strategy in strategies:
+        b = band[band["strategy"] == strategy]
+        if not len(b):
+            continue
+        ax.plot(b["month"], b["mean"], color=colours[strategy], label=_text(strategy),
+                linewidth=2.0 if strategy == BASELINE else 1.3, zorder=3 if strategy == BASELINE else 2)
+        ax.fill_between(b["month"], b["low"], b["high"], color=colours[strategy], alpha=alpha, linewidth=0)
+
+
+def _colours(strategies: list[str]) -> dict:
+    """One colour per strategy, stable across a scenario's figures; baseline is black."""
+    others = [s for s in strategies if s != BASELINE]
+    cmap = colormaps["tab10" if len(others) <= 10 else "tab20"]
+    colours = {s: cmap(i % cmap.N) for i, s in enumerate(others)}
+    return {**colours, BASELINE: "black"}
+
+
+def _shades(reasons: list[str], cmap_name: str) -> dict:
+    cmap = colormaps[cmap_name]
+    return {r: cmap(x) for r, x in zip(reasons, np.linspace(0.85, 0.35, max(len(reasons), 1)), strict=False)}
+
+
+def _err(centre: float, low: float, high: float) -> list[list[float]] | None:
+    """An error bar from an interval, or None when there is none (one replicate)."""
+    if np.isnan(low) or np.isnan(high):
+        return None
+    return [[max(centre - low, 0.0)], [max(high - centre, 0.0)]]
+
+
+def _select(frame: pd.DataFrame, pick: dict) -> pd.DataFrame:
+    """Rows of ``frame`` whose scenario columns equal ``pick`` (compared as text: NaN matches NaN)."""
+    if not len(frame):
+        return frame
+    mask = np.ones(len(frame), dtype=bool)
+    for col, value in pick.items():
+        mask &= (frame[col].astype(str) == str(value)).to_numpy()
+    return frame[mask]
+
+
+def _text(value) -> str:
+    """A user-supplied name as matplotlib text: ``$`` would start mathtext."""
+    return str(value).replace("$", r"\$")
+
+
+def _save(fig: Figure, path: Path, title: str, scenario: str, caption: str) -> FigureFile:
+    fig.suptitle(f"{title}\n{_text(scenario)}", fontsize=10)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # legends sit outside the axes
+    return FigureFile(path=path, title=title, scenario=scenario, caption=caption)

@@ -1,0 +1,195 @@
+"""The report as a document: built once as blocks, written as ``report.md`` and as a self-contained ``report.html``.
+
+Every user-supplied string (strategy, scenario and job names, error lines) is escaped with :func:`html.escape` in
+both outputs; figures are linked from the Markdown and embedded in the HTML as base64 PNGs.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from churnsim.report.compare import BASELINE, LEVEL, RANK_BY
+from churnsim.report.figures import FigureFile
+from churnsim.report.load import Sweep
+
+__all__ = ["build_document", "fmt", "ranked_rows", "to_html", "to_markdown"]
+
+Block = tuple  # ("h1" | "h2" | "h3" | "p", text) · ("ul", [items]) · ("table", header, rows) · ("figure", FigureFile)
+
+RANKED_HEADER = ["rank", "strategy", "replicates (paired)", "Δ net profit, present value (k€)",
+                 "Δ customer retention (pp/yr)", "strategy cost (k€)", "return on cost"]
+_SHARES = {"retention", "share", "rate"}  # words of metrics shown in per cent (differences in percentage points)
+
+
+def fmt(metric: str, value: float, delta: bool = False) -> str:
+    """A metric's value for people: shares in % (differences in pp), money and counts with thousands separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if _SHARES & set(metric.split("_")):
+        return f"{100 * value:+.1f} pp" if delta else f"{100 * value:.1f} %"
+    sign = "+" if delta else ""
+    return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign}.3g}"
+
+
+def _ci(metric: str, row: pd.Series, stat: str) -> str:
+    """``mean [low, high]`` of one metric in a summary row; ``stat`` is ``mean`` or ``delta``."""
+    delta, low_col = stat == "delta", "delta_ci_low" if stat == "delta" else "ci_low"
+    centre = fmt(metric, row[f"{metric}.{stat}"], delta)
+    low, high = row[f"{metric}.{low_col}"], row[f"{metric}.{low_col.replace('low', 'high')}"]
+    if math.isnan(low) or math.isnan(high):
+        return centre
+    return f"{centre} [{fmt(metric, low, delta)}, {fmt(metric, high, delta)}]"
+
+
+def ranked_rows(table: pd.DataFrame) -> list[list[str]]:
+    """The ranking of one scenario's rows of the summary table, as text cells under :data:`RANKED_HEADER`."""
+    rows = []
+    for _, r in table.sort_values("rank").iterrows():
+        roc = r["return_on_cost"]
+        rows.append([str(r["rank"]), str(r["strategy"]), f"{r['n_replicates']} ({r['n_paired']})",
+                     _ci("net_profit_npv", r, "delta"), _ci("customer_retention_annual", r, "delta"),
+                     _ci("strategy_cost", r, "mean"), "–" if math.isnan(roc) else f"{roc:+.2f}"])
+    return rows
+
+
+def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile], missing: pd.DataFrame,
+                   skipped: dict[str, list[str]]) -> list[Block]:
+    """Every block of the report, in order."""
+    counts = sweep.jobs["status"].value_counts()
+    status = ", ".join(f"{n} {s}" for s, n in counts.items())
+    doc: list[Block] = [
+        ("h1", "Strategy comparison"),
+        ("p", f"Sweep: {sweep.path.resolve()}. Jobs: {len(sweep.jobs)} ({status}); missing from the grid: "
+              f"{len(missing)}. Intervals are {LEVEL:.0%} t-intervals over replicates; differences are paired "
+              f"with {BASELINE} by replicate (definitions at the end)."),
+        ("h2", "Ranking"),
+    ]
+    groups = list(table.groupby(sweep.scenario, dropna=False, sort=True))
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        doc += [("h3", sweep.scenario_label(key)), ("table", RANKED_HEADER, ranked_rows(rows))]
+        if not (rows["strategy"] == BASELINE).any():
+            doc.append(("p", f"No {BASELINE} in this scenario: no differences; ranked by the means."))
+    doc.append(("h2", "Figures"))
+    doc += [("figure", f) for f in figures]
+    for title, stat in (("Every metric: mean over replicates [95 % interval]", "mean"),
+                        (f"Every metric: paired difference from {BASELINE} [95 % interval]", "delta")):
+        doc.append(("h2", title))
+        for key, rows in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            body = [[str(r["strategy"]), *(_ci(m, r, stat) for m in sweep.metrics)]
+                    for _, r in rows.sort_values("rank").iterrows()]
+            doc += [("h3", sweep.scenario_label(key)), ("table", ["strategy", *sweep.metrics], body)]
+    doc += _problems(sweep, missing, skipped)
+    doc += [("h2", "How the numbers are defined"), ("ul", _definitions())]
+    return doc
+
+
+def _problems(sweep: Sweep, missing: pd.DataFrame, skipped: dict[str, list[str]]) -> list[Block]:
+    bad = sweep.jobs[sweep.jobs["status"] != "complete"]
+    blocks: list[Block] = [("h2", "Failed, incomplete and missing jobs")]
+    if not len(bad) and not len(missing):
+        return [*blocks, ("p", "None: every job of the sweep completed.")]
+    if len(bad):
+        rows = [[str(r["job"]), str(r["status"]), str(r["strategy"]), str(r["replicate"]), str(r["error"])]
+                for _, r in bad.iterrows()]
+        blocks += [("p", "Not used in the comparison:"),
+                   ("table", ["job", "status", "strategy", "replicate", "error"], rows)]
+    if len(missing):
+        rows = [[str(v) for v in r] for r in missing.itertuples(index=False)]
+        blocks += [("p", "No job directory at all (the sweep stopped before launching them?):"),
+                   ("table", list(missing.columns), rows)]
+    for name, jobs in skipped.items():
+        blocks.append(("p", f"{len(jobs)} complete jobs did not write {name}.parquet (output.tables): left out of "
+                            "the figures that need it."))
+    return blocks
+
+
+def _definitions() -> list[str]:
+    return [
+        "Jobs: every directory of the sweep with .hydra/overrides.yaml or run.json. Complete: it holds "
+        "summary.json. Failed: it holds error.txt (its line is shown above). Incomplete: neither (stopped or still "
+        "running). Duplicate: a second complete job of the same scenario, strategy, seed and replicate (not used). "
+        "Missing: a strategy × replicate of the sweep's grid with no directory.",
+        "Metrics: the scalar figures of each run's summary.json (README, Outputs); money in k€ over the "
+        "reported months; shares in %.",
+        f"Interval: mean ± t(0.975, n−1)·sd/√n over the replicates (n ≥ 2), a {LEVEL:.0%} Student-t interval.",
+        f"Paired difference: for each replicate, the strategy's value minus {BASELINE}'s in the same scenario "
+        "with the same seed and replicate (the same simulated world: common random numbers); then the mean and "
+        "interval of these differences. A strategy identical to baseline differs by exactly zero.",
+        "Return on cost: mean Δ net profit / mean strategy cost. Net profit already pays for the strategy: 0 is "
+        "break-even, −1 is a strategy that changed nothing but cost money; – when the strategy costs nothing.",
+        f"Rank: by mean Δ {RANK_BY[0]} (larger first), then by mean Δ {RANK_BY[1]}.",
+        "Active accounts over time: the focal firm's active_accounts at the end of each month over its value at "
+        "the end of month 0 (monthly.parquet; accounts won count too), and its market_share.",
+        "Departures by reason: events.parquet rows with event switch or exit and the focal firm as from_supplier.",
+        "Cohort survival: the month-0 cohort is every account that entered before month 0 and was the focal "
+        "firm's customer when month 0 began (its supplier then: from_supplier of its first switch or exit, or "
+        "last_supplier if it never moved; accounts.parquet and events.parquet). Survival after t months: share of "
+        "the cohort that had not left the focal firm in months 0 … t−1; an account won back still counts as lost. "
+        "(summary.json's customer_retention_annual counts it as kept.)",
+    ]
+
+
+def to_markdown(doc: list[Block], out: Path) -> str:
+    """The document as Markdown; figures are linked by file name (they sit next to the report)."""
+    lines: list[str] = []
+    for block in doc:
+        kind = block[0]
+        if kind in ("h1", "h2", "h3"):
+            lines += [f"{'#' * int(kind[1])} {_md(block[1])}", ""]
+        elif kind == "p":
+            lines += [_md(block[1]), ""]
+        elif kind == "ul":
+            lines += [*(f"- {_md(item)}" for item in block[1]), ""]
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            lines += ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows] + [""]
+        elif kind == "figure":
+            f: FigureFile = block[1]
+            lines += [f"### {_md(f.title)} ({_md(f.scenario)})", "",
+                      f"![{_md(f.title)}]({f.path.relative_to(out).as_posix()})", "", _md(f.caption), ""]
+    return "\n".join(lines)
+
+
+def to_html(doc: list[Block]) -> str:
+    """The document as one self-contained HTML page (figures embedded as base64 PNGs, styles inline)."""
+    esc = html.escape
+    parts = []
+    for block in doc:
+        kind = block[0]
+        if kind in ("h1", "h2", "h3", "p"):
+            parts.append(f"<{kind}>{esc(str(block[1]))}</{kind}>")
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{esc(str(i))}</li>" for i in block[1]) + "</ul>")
+        elif kind == "table":
+            head = "".join(f"<th>{esc(str(h))}</th>" for h in block[1])
+            body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in block[2])
+            parts.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+                         "</div>")
+        elif kind == "figure":
+            f: FigureFile = block[1]
+            data = base64.b64encode(f.path.read_bytes()).decode("ascii")
+            parts.append(f'<figure><img alt="{esc(f.title)}" src="data:image/png;base64,{data}">'
+                         f"<figcaption><b>{esc(f.title)}</b> ({esc(f.scenario)}). {esc(f.caption)}</figcaption>"
+                         "</figure>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Strategy comparison</title>"
+            f"<style>{_CSS}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
+
+
+def _md(text) -> str:
+    """Text for a Markdown table cell or line: HTML-escaped, pipes escaped."""
+    return html.escape(str(text), quote=False).replace("|", "\\|")
+
+
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
+        "table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.5em}"
+        "th,td{border:1px solid #ccc;padding:0.25em 0.5em;text-align:left;white-space:nowrap}"
+        ".scroll{overflow-x:auto}"
+        "figure{margin:1.5em 0}img{max-width:100%}figcaption{font-size:0.85em;color:#444}")

@@ -1,0 +1,230 @@
+"""``churnsim-report`` on real sweeps made with the ``churnsim`` command at tiny size, and the sweep's progress lines.
+
+The sweeps run in fresh processes from a temporary directory, as a user would run them; extra strategies come from
+a temporary config directory (``--config-dir``), never from ``conf/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from churnsim.hydra_schemas import CONF_DIR
+from churnsim.report.compare import t_interval
+from churnsim.report.load import load_sweep
+from churnsim.report.series import job_series
+
+TINY = ["n_accounts=300", "months=6", "burn_in_months=2"]
+FIGURES = ["retention.png", "worth_it.png", "departures.png", "survival.png"]
+REPORT_FILES = ["jobs.csv", "summary.csv", "report.md", "report.html", *FIGURES]
+# The app with its simulation failing for one job, to make a sweep with a genuinely failed job.
+FAILING_APP = """
+import sys
+import churnsim.app as app
+real = app.simulate
+def simulate(cfg):
+    if cfg.strategy.name == "contracts" and cfg.replicate == 1:
+        raise RuntimeError("injected failure\\nsecond line")
+    return real(cfg)
+app.simulate = simulate
+app.main()
+"""
+
+
+def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def churnsim(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return _run(cwd, "-m", "churnsim.app", *args)
+
+
+def report(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return _run(cwd, "-m", "churnsim.report", *args)
+
+
+def strategy_dir(root: Path, **strategies: str) -> Path:
+    """A config directory holding ``strategy/<file>.yaml`` with no components and the given names."""
+    (root / "conf" / "strategy").mkdir(parents=True, exist_ok=True)
+    for file, name in strategies.items():
+        (root / "conf" / "strategy" / f"{file}.yaml").write_text(f"name: {json.dumps(name)}\ncomponents: []\n")
+    return root / "conf"
+
+
+EVIL = "<script>alert('x')</script>"
+MODEL_MODULES = ("churnsim.model", "churnsim.mechanisms", "churnsim.strategies", "mesa")
+REPORT_IN_PROCESS = """
+import sys
+from churnsim.report import main
+main(sys.argv[1:])
+print("imported:", sorted(m for m in sys.modules if m.startswith({modules!r})))
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """baseline, baseline_twin and evil (baseline under other names) and contracts × replicates 0 and 1."""
+    root = tmp_path_factory.mktemp("sweep")
+    conf = strategy_dir(root, baseline_twin="baseline_twin", evil=EVIL)
+    done = churnsim(root, "-m", "--config-dir", str(conf), "strategy=baseline,baseline_twin,contracts,evil",
+                    "replicate=0,1", *TINY, "hydra.sweep.dir=sweep")
+    assert done.returncode == 0, done.stderr
+    return root / "sweep", done
+
+
+@pytest.fixture(scope="module")
+def reported(sweep, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The report of ``sweep``, made in a fresh process that then prints which model modules it imported."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    done = _run(out.parent, "-c", REPORT_IN_PROCESS.format(modules=MODEL_MODULES), str(sweep[0]), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out, done
+
+
+def test_sweep_prints_one_progress_line_per_job(sweep):
+    lines = [line for line in sweep[1].stdout.splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in lines] == [f"[{k}/8" for k in range(1, 9)]
+    assert lines[5].startswith("[6/8] strategy=contracts replicate=1 done in ")
+
+
+def test_report_writes_every_output_and_prints_the_ranking(reported):
+    out, done = reported
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    jobs = pd.read_csv(out / "jobs.csv")
+    assert len(jobs) == 8 and (jobs["status"] == "complete").all()
+    assert sorted(jobs["job"].astype(str)) == [str(k) for k in range(8)]
+    assert jobs.groupby("strategy")["replicate"].apply(sorted).to_dict() == {
+        "baseline": [0, 1], "baseline_twin": [0, 1], "contracts": [0, 1], EVIL: [0, 1]}
+    assert {"seed", "run_seed", "competitors", "market", "net_profit_npv", "customer_retention_annual"} <= set(jobs)
+    summary = pd.read_csv(out / "summary.csv")
+    assert sorted(summary["rank"]) == [1, 2, 3, 4] and (summary["n_replicates"] == 2).all()
+    assert "rank  strategy" in done.stdout and "contracts" in done.stdout
+    assert str(out / "report.html") in done.stdout
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(FIGURES) and 'src="retention.png"' not in html
+
+
+def test_paired_difference_is_exactly_zero_for_a_strategy_identical_to_baseline(reported):
+    summary = pd.read_csv(reported[0] / "summary.csv").set_index("strategy")
+    metrics = [c.removesuffix(".delta") for c in summary.columns if c.endswith(".delta")]
+    assert "net_profit_npv" in metrics and "customer_retention_annual" in metrics
+    for name in ("baseline_twin", EVIL):
+        twin = summary.loc[name]
+        assert twin["n_paired"] == 2
+        for m in metrics:
+            assert twin[[f"{m}.delta", f"{m}.delta_ci_low", f"{m}.delta_ci_high"]].tolist() == [0.0, 0.0, 0.0], m
+        assert math.isnan(twin["return_on_cost"])  # costs nothing
+    contracts = summary.loc["contracts"]
+    assert contracts["strategy_cost.delta"] > 0 and contracts["strategy_cost.delta_ci_low"] < contracts[
+        "strategy_cost.delta_ci_high"]
+    assert contracts["return_on_cost"] == pytest.approx(contracts["net_profit.delta"] / contracts["strategy_cost.mean"])
+
+
+def test_html_and_markdown_escape_user_supplied_names(reported):
+    html, md = ((reported[0] / name).read_text() for name in ("report.html", "report.md"))
+    assert "<script" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "<script" not in md and "&lt;script&gt;" in md
+
+
+def test_report_never_imports_the_model(reported):
+    assert "imported: []" in reported[1].stdout
+
+
+def test_cohort_survival_starts_at_one_never_rises_and_stays_below_retention(sweep):
+    loaded = load_sweep(sweep[0])
+    survival = job_series(loaded).survival
+    assert len(survival) == 8 * 7  # eight jobs, months 0 … 6
+    for _, job in loaded.complete.iterrows():
+        curve = survival[(survival["strategy"] == job["strategy"]) & (survival["replicate"] == job["replicate"])]
+        values = curve.sort_values("month")["survival"].to_numpy()
+        assert values[0] == 1.0 and (np.diff(values) <= 0).all() and curve["cohort_size"].iloc[0] > 50
+        kept_share = job["customer_retention_annual"] ** (job["months"] / 12)  # never lost ⊆ still a customer
+        assert values[-1] <= kept_share + 1e-12
+
+
+def test_a_failed_job_leaves_error_txt_and_the_report_lists_it(tmp_path):
+    done = _run(tmp_path, "-c", FAILING_APP, "-m", "strategy=baseline,contracts", "replicate=0,1", *TINY,
+                "hydra.sweep.dir=sweep")
+    assert done.returncode != 0  # Hydra re-raises the failure once every job has run
+    assert "[4/4] strategy=contracts replicate=1 FAILED after" in done.stdout
+    failed = tmp_path / "sweep" / "3"
+    assert (failed / "error.txt").read_text() == "RuntimeError: injected failure second line\n"
+    assert not (failed / "summary.json").exists()
+    assert len(list((tmp_path / "sweep").glob("*/summary.json"))) == 3  # the other jobs ran
+
+    done = report(tmp_path, "sweep")
+    assert done.returncode == 0, done.stderr
+    assert "1 of 4 jobs were not used" in done.stdout
+    out = tmp_path / "sweep" / "report"
+    jobs = pd.read_csv(out / "jobs.csv").set_index("job")
+    assert jobs.loc[3, "status"] == "failed" and jobs.loc[3, "error"] == "RuntimeError: injected failure second line"
+    assert jobs.loc[3, ["strategy", "replicate"]].tolist() == ["contracts", 1]
+    summary = pd.read_csv(out / "summary.csv").set_index("strategy")
+    assert summary.loc["contracts", "n_replicates"] == 1 and summary.loc["baseline", "n_replicates"] == 2
+    for name in ("report.md", "report.html"):
+        assert "RuntimeError: injected failure second line" in (out / name).read_text()
+
+
+def test_a_job_missing_from_the_grid_is_listed(sweep, tmp_path):
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep[0], copy)
+    shutil.rmtree(copy / "4")  # contracts, replicate 0
+    assert report(tmp_path, "sweep").returncode == 0
+    text = (copy / "report" / "report.md").read_text()
+    assert "No job directory at all" in text and "| generic_b2b | passive | contracts | 0 | 0 |" in text
+
+
+def _failed_job(root: Path) -> Path:
+    (root / "0" / ".hydra").mkdir(parents=True)
+    (root / "0" / ".hydra" / "overrides.yaml").write_text("- strategy=baseline\n")
+    (root / "0" / "error.txt").write_text("RuntimeError: boom\n")
+    return root
+
+
+@pytest.mark.parametrize(("make", "problem"), [
+    (lambda p: p / "nowhere", "no such directory"),
+    (lambda p: (p / "empty").mkdir() or p / "empty", "not a sweep"),
+    (lambda p: _failed_job(p / "failed"), "none of its 1 jobs completed"),
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, make, problem):
+    target = make(tmp_path)
+    done = report(tmp_path, str(target), "--out", "out")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and problem in lines[0] and str(target) in lines[0], done.stderr
+    assert not (tmp_path / "out").exists() and not list(tmp_path.rglob("report"))
+
+
+def test_strategy_comparison_experiment_sweeps_every_strategy_with_shared_replicate_seeds(tmp_path):
+    done = churnsim(tmp_path, "-m", "+experiment=strategy_comparison", "replicate=range(2,3)", *TINY, "months=3",
+                    "output.tables=[]")
+    assert done.returncode == 0, done.stderr
+    strategies = sorted(p.stem for p in (CONF_DIR / "strategy").glob("*.yaml"))
+    n_jobs = len(strategies)  # one replicate each
+    assert f"[{n_jobs}/{n_jobs}]" in done.stdout
+    (sweep_dir,) = (tmp_path / "multirun" / "strategy_comparison").glob("*/*")
+    runs = [json.loads(p.read_text()) for p in sweep_dir.glob("*/run.json")]
+    assert len(runs) == n_jobs
+    names = [yaml.safe_load((CONF_DIR / "strategy" / f"{s}.yaml").read_text())["name"] for s in strategies]
+    assert sorted({r["config"]["strategy"]["name"] for r in runs}) == sorted(names)
+    assert {(r["seed"], r["replicate"]) for r in runs} == {(0, 2)}
+    assert len({r["run_seed"] for r in runs}) == 1  # every strategy runs on replicate 2's world
+
+
+def test_t_interval():
+    n, mean, low, high = t_interval([1.0, 2.0, 3.0])
+    assert (n, mean) == (3, 2.0) and high - mean == pytest.approx(4.302653 / math.sqrt(3), rel=1e-6)
+    assert low == pytest.approx(2 * mean - high)
+    assert t_interval([5.0, 5.0, 5.0]) == (3, 5.0, 5.0, 5.0)
+    n, mean, low, high = t_interval([4.0, float("nan")])
+    assert (n, mean) == (1, 4.0) and math.isnan(low) and math.isnan(high)
