@@ -111,9 +111,13 @@ def _snapshot(model: MarketModel) -> dict[str, np.ndarray]:
     return {name: (acc.active() if name == "active" else getattr(acc, name)).copy() for name in _WATCHED}
 
 
-def _run(*components: dict) -> tuple[MarketModel, dict[int, tuple[dict, dict, float]]]:
-    """Run a small market; return it and, per month, (table before, table after, strategy cost of the focal)."""
-    cfg = RunConfig(n_accounts=500, months=6, burn_in_months=2, strategy=StrategyConfig("test", list(components)))
+def _run(*components: dict, start_month: int = -2) -> tuple[MarketModel, dict[int, tuple[dict, dict, float]]]:
+    """Run a small market; return it and, per month, (table before, table after, strategy cost of the focal).
+
+    The strategy runs from the first month of burn-in (``start_month=-2``) unless told otherwise.
+    """
+    strategy = StrategyConfig("test", list(components), start_month=start_month)
+    cfg = RunConfig(n_accounts=500, months=6, burn_in_months=2, strategy=strategy)
     model = MarketModel(cfg)
     records = {}
     original = model.strategies_act
@@ -245,3 +249,11 @@ def test_contract_discount_ends_when_the_contract_does():
     slots = np.flatnonzero(lapsed)
     np.testing.assert_array_equal(acc.price_discount(slots, 0), 0.0)
     np.testing.assert_allclose(acc.price_discount(slots, -1), 0.04)
+
+
+def test_a_strategy_does_nothing_and_costs_nothing_before_its_start_month():
+    spec = {"kind": "contracts", "p_accept_per_month": 1.0, "cost_fixed_per_month": 1.0}
+    _, records = _run(spec, start_month=1)
+    for month, (before, after, cost) in records.items():
+        changed = any(not np.array_equal(before[k], after[k]) for k in ("contract_end", "contract_discount"))
+        assert (cost > 0, changed) == ((True, True) if month >= 1 else (False, False)), month

@@ -25,12 +25,14 @@ __all__ = ["AccountAgent", "RepTable", "Salesperson", "Supplier"]
 class Supplier(mesa.Agent):
     """The focal firm or a competitor: its offer (price, quality, service, logistics), policies and strategy."""
 
-    def __init__(self, model: MarketModel, index: int, cfg: SupplierConfig, components: list):
+    def __init__(self, model: MarketModel, index: int, cfg: SupplierConfig, components: list,
+                 strategy_start_month: int = 0):
         super().__init__(model)
         self.index = index
         self.cfg = cfg
         self.name = cfg.name
         self.components = components
+        self.strategy_start_month = strategy_start_month
         self.product_value = 1.0
         self.morale_target = 0.0  # people policy: the morale its salespeople drift toward
 
@@ -48,7 +50,9 @@ class Supplier(mesa.Agent):
         return self.cfg.price * (1.0 - p.price_cut if month >= p.price_cut_from_month else 1.0)
 
     def retain(self) -> float:
-        """Run its retention strategy for this month; return the cost (k€)."""
+        """Run its retention strategy for this month, once it has started; return the cost (k€)."""
+        if self.model.month < self.strategy_start_month:
+            return 0.0
         return float(sum(c.act(self.model, self.index) for c in self.components))
 
 

@@ -220,6 +220,7 @@ class StrategyConfig:
 
     name: str = "baseline"
     components: list[Any] = field(default_factory=list)
+    start_month: int = _num(0, doc="month the strategy starts (negative: already running during burn-in)")
 
 
 @dataclass

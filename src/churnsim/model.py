@@ -57,7 +57,8 @@ class MarketModel(DecisionStep, mesa.Model):
         self.streams = RandomStreams(seed)
         self.month = -cfg.burn_in_months
         rivals = cfg.competitors.rivals
-        self.suppliers = [Supplier(self, 0, cfg.market.focal, build_components(cfg.strategy.components))]
+        self.suppliers = [Supplier(self, 0, cfg.market.focal, build_components(cfg.strategy.components),
+                                   cfg.strategy.start_month)]
         self.suppliers += [Supplier(self, k + 1, r, []) for k, r in enumerate(rivals)]
         self.accounts, self.reps, self.network, self._rep_offset, self._n_reps = initial_market(
             cfg, self.streams, self.month)
