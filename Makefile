@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/install.stamp
 
-.PHONY: demo test test-fast lint golden bench
+.PHONY: demo test test-fast lint golden bench experiments
 .DEFAULT_GOAL := test
 
 $(BIN)/python:
@@ -40,3 +40,8 @@ golden: $(INSTALLED)
 ## bench: account-months per second of the engine and of the reference path
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/engine.py
+
+## experiments: regenerate the published studies' committed results (experiments/*/results, several minutes)
+experiments: $(INSTALLED)
+	$(BIN)/python experiments/studies.py
+	$(BIN)/python experiments/studies.py --small
