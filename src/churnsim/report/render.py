@@ -64,7 +64,7 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
     status = ", ".join(f"{n} {s}" for s, n in counts.items())
     doc: list[Block] = [
         ("h1", "Strategy comparison"),
-        ("p", f"Sweep: {sweep.path.resolve()}. Jobs: {len(sweep.jobs)} ({status}); missing from the grid: "
+        ("p", f"Sweep: {sweep.path.name}. Jobs: {len(sweep.jobs)} ({status}); missing from the grid: "
               f"{len(missing)}. Intervals are {LEVEL:.0%} t-intervals over replicates; differences are paired "
               f"with {BASELINE} by replicate (definitions at the end)."),
         ("h2", "Ranking"),
