@@ -44,4 +44,4 @@ bench: $(INSTALLED)
 ## experiments: regenerate the published studies' committed results (experiments/*/results, several minutes)
 experiments: $(INSTALLED)
 	$(BIN)/python experiments/studies.py
-	$(BIN)/python experiments/studies.py --small
+	$(BIN)/python experiments/studies.py --small salesforce_exodus
