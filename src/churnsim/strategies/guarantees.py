@@ -30,51 +30,46 @@ if TYPE_CHECKING:
 __all__ = ["LogisticsGuarantee", "PremiumService", "QualityGuarantee", "ServiceGuarantee", "ValueGuarantee"]
 
 
-def _improve(model: MarketModel, covered: np.ndarray, incident_factor: float = 1.0, service_boost: float = 0.0,
-             logistics_boost: float = 0.0) -> None:
-    acc = model.accounts
-    acc.incident_factor[covered] *= np.float32(incident_factor)
-    acc.service_boost[covered] += np.float32(service_boost)
-    acc.logistics_boost[covered] += np.float32(logistics_boost)
+@dataclass
+class _Terms(Component):
+    """A component that improves the terms of delivery of the accounts it covers."""
+
+    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = model.accounts
+        acc.incident_factor[covered] *= np.float32(getattr(self, "incident_factor", 1.0))
+        acc.service_boost[covered] += np.float32(getattr(self, "service_boost", 0.0))
+        acc.logistics_boost[covered] += np.float32(getattr(self, "logistics_boost", 0.0))
+        return {}
 
 
 @register
 @dataclass
-class QualityGuarantee(Component):
+class QualityGuarantee(_Terms):
     kind = "quality_guarantee"
     incident_factor: float = _p(0.5, doc="× the chance of a quality incident")
     cost_fixed_per_month: float = _num(10.0, 0.0, doc="k€ per month: quality assurance")
     cost_per_account_month: float = _num(0.03, 0.0, doc="k€ per covered account and month")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        _improve(model, covered, incident_factor=self.incident_factor)
-        return {}
 
 
 @register
 @dataclass
-class ServiceGuarantee(Component):
+class ServiceGuarantee(_Terms):
     kind = "service_guarantee"
     service_boost: float = _p(0.2, doc="+ chance per month an open complaint is resolved")
     cost_fixed_per_month: float = _num(5.0, 0.0, doc="k€ per month")
     cost_per_account_month: float = _num(0.05, 0.0, doc="k€ per covered account and month")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        _improve(model, covered, service_boost=self.service_boost)
-        return {}
 
 
 @register
 @dataclass
-class LogisticsGuarantee(Component):
+class LogisticsGuarantee(_Terms):
     kind = "logistics_guarantee"
     logistics_boost: float = _p(0.03, doc="+ chance of an on-time, in-full delivery")
     cost_fixed_per_month: float = _num(5.0, 0.0, doc="k€ per month")
     cost_per_account_month: float = _num(0.05, 0.0, doc="k€ per covered account and month: buffer stock, express")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        _improve(model, covered, logistics_boost=self.logistics_boost)
-        return {}
 
 
 @register
@@ -98,7 +93,7 @@ class ValueGuarantee(Component):
 
 @register
 @dataclass
-class PremiumService(Component):
+class PremiumService(_Terms):
     kind = "premium_service"
     tiers: list[str] = field(default_factory=lambda: ["key"], metadata={"doc": "tiers served at premium"})
     service_boost: float = _p(0.25, doc="+ chance per month an open complaint is resolved (helpline, squad)")
@@ -107,6 +102,3 @@ class PremiumService(Component):
     cost_fixed_per_month: float = _num(10.0, 0.0, doc="k€ per month: the 24-hour helpline")
     cost_per_account_month: float = _num(1.0, 0.0, doc="k€ per covered account and month")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        _improve(model, covered, self.incident_factor, self.service_boost, self.logistics_boost)
-        return {}
