@@ -51,7 +51,6 @@ class QualityGuarantee(_Terms):
     cost_per_account_month: float = _num(0.03, 0.0, doc="k€ per covered account and month")
 
 
-
 @register
 @dataclass
 class ServiceGuarantee(_Terms):
@@ -61,7 +60,6 @@ class ServiceGuarantee(_Terms):
     cost_per_account_month: float = _num(0.05, 0.0, doc="k€ per covered account and month")
 
 
-
 @register
 @dataclass
 class LogisticsGuarantee(_Terms):
@@ -69,7 +67,6 @@ class LogisticsGuarantee(_Terms):
     logistics_boost: float = _p(0.03, doc="+ chance of an on-time, in-full delivery")
     cost_fixed_per_month: float = _num(5.0, 0.0, doc="k€ per month")
     cost_per_account_month: float = _num(0.05, 0.0, doc="k€ per covered account and month: buffer stock, express")
-
 
 
 @register
