@@ -1,7 +1,7 @@
 """Step 6 of the month (DESIGN §3.3): accounts whose triggers fire consider leaving and choose a supplier.
 
 :class:`DecisionStep` is the part of :class:`~churnsim.model.MarketModel` that decides and applies switches. It
-gathers everything the decision rule reads in one place (:meth:`DecisionStep.decision_inputs`), so that the
+gathers what the decision rule reads in one place (:meth:`consideration`, :meth:`choice_set`), so that the
 vectorised rule (:mod:`churnsim.mechanisms.choice`) and the per-account reference rule (:mod:`churnsim.reference`)
 read the same arrays and the same random draws.
 """
@@ -40,46 +40,43 @@ class DecisionStep:
         """Accounts that may decide this month: active, and not just arrived."""
         return self.accounts.active() & (self.accounts.since_month < self.month)
 
-    def decision_inputs(self, slots: np.ndarray) -> dict:
-        """Everything the decision rule reads for ``slots``, shared by the fast and the reference path."""
+    def consideration(self, slots: np.ndarray) -> np.ndarray:
+        """Chance that each of ``slots`` considers leaving this month (what the reference path recomputes)."""
         acc, b = self.accounts, self.cfg.market.behaviour
         tenure = self.month - acc.since_month[slots]
-        return {
-            "p_consider": consideration_probability(
-                acc.propensity[slots].astype(np.float64), acc.satisfaction[slots].astype(np.float64),
-                acc.contract_end[slots] == self.month,
-                (acc.offer_from[slots] >= 0) & (acc.offer_from[slots] != acc.supplier[slots]), acc.rep_left[slots],
-                acc.wake_hazard[slots].astype(np.float64), acc.threat_refused[slots],
-                contagion.hazard_multiplier(acc.exposure[slots].astype(np.float64), tenure,
-                                            b.contagion_hr_per_contact, b.contagion_tenure_damping), b),
-            "u_consider": self.uniform("decision.consider")[slots],
-            "u_choice": self.uniform("decision.choice")[slots],
-            "list_price": self.list_prices(),
-            "reputation": self.reputation(),
-            "brand": self._sup["brand"],
-            "present": self.present(),
-            "choice_set": ChoiceSet(
-                incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
-                price_paid=self.price_paid(slots), offer_from=acc.offer_from[slots].astype(np.int64),
-                offer_discount=acc.offer_discount[slots],
-                relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
-                pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
-                money_lost_months=acc.money_lost_months(slots, self.month)),
-        }
+        return consideration_probability(
+            acc.propensity[slots].astype(np.float64), acc.satisfaction[slots].astype(np.float64),
+            acc.contract_end[slots] == self.month,
+            (acc.offer_from[slots] >= 0) & (acc.offer_from[slots] != acc.supplier[slots]), acc.rep_left[slots],
+            acc.wake_hazard[slots].astype(np.float64), acc.threat_refused[slots],
+            contagion.hazard_multiplier(acc.exposure[slots].astype(np.float64), tenure,
+                                        b.contagion_hr_per_contact, b.contagion_tenure_damping), b)
+
+    def choice_set(self, slots: np.ndarray) -> ChoiceSet:
+        """What the considering accounts ``slots`` know when they choose."""
+        acc = self.accounts
+        return ChoiceSet(
+            incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
+            price_paid=self.price_paid(slots), offer_from=acc.offer_from[slots].astype(np.int64),
+            offer_discount=acc.offer_discount[slots],
+            relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
+            pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
+            money_lost_months=acc.money_lost_months(slots, self.month))
 
     def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The decision rule over arrays: (switching slots, chosen supplier, reason code)."""
-        slots = np.flatnonzero(self._deciders())
-        x = self.decision_inputs(slots)
-        considering = x["u_consider"] < x["p_consider"]
-        cs = x["choice_set"]
-        rows = np.flatnonzero(considering)
-        sub = ChoiceSet(**{k: v[rows] for k, v in vars(cs).items()})
-        comps = value_components(sub, x["list_price"], x["reputation"], x["brand"], self.cfg.market.behaviour)
-        chosen = choose(comps.sum(axis=2), x["u_choice"][rows], x["present"])
-        switched = chosen != sub.incumbent
-        reason = main_reason(comps[switched], chosen[switched], sub.incumbent[switched])
-        return slots[rows[switched]], chosen[switched], reason
+        """The decision rule over arrays: (switching slots, chosen supplier, reason code).
+
+        Only the few accounts that consider leaving get a choice set: the rest stay without further work.
+        """
+        deciders = np.flatnonzero(self._deciders())
+        considering = deciders[self.uniform("decision.consider")[deciders] < self.consideration(deciders)]
+        cs = self.choice_set(considering)
+        comps = value_components(cs, self.list_prices(), self.reputation(), self._sup["brand"],
+                                 self.cfg.market.behaviour)
+        chosen = choose(comps.sum(axis=2), self.uniform("decision.choice")[considering], self.present())
+        switched = chosen != cs.incumbent
+        reason = main_reason(comps[switched], chosen[switched], cs.incumbent[switched])
+        return considering[switched], chosen[switched], reason
 
     def decide_reference(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The same, one account at a time: each decider's Mesa view runs :meth:`AccountAgent.step`."""

@@ -82,6 +82,7 @@ class MarketModel(DecisionStep, mesa.Model):
         self._rep_departures = np.zeros(len(self.reps.employer))
         self._next_person = len(self.reps.employer)
         self.decision_buffer: dict[int, tuple[bool, int, int]] = {}
+        self._reputation: np.ndarray | None = None
         self.recorder = Recorder(self)
 
     # ---- the month -------------------------------------------------------------------------------------------
@@ -125,7 +126,19 @@ class MarketModel(DecisionStep, mesa.Model):
                 + acc.margin_hit[slots])
 
     def reputation(self) -> np.ndarray:
-        """(K, 3) mean remembered quality, service, logistics of each supplier's customers (word of mouth)."""
+        """(K, 3) mean remembered quality, service, logistics of each supplier's customers (word of mouth).
+
+        Kept until something it depends on changes: remembered experience, who serves whom, product value. The
+        steps that change them call :meth:`forget_reputation`.
+        """
+        if self._reputation is None:
+            self._reputation = self._compute_reputation()
+        return self._reputation
+
+    def forget_reputation(self) -> None:
+        self._reputation = None
+
+    def _compute_reputation(self) -> np.ndarray:
         acc = self.accounts
         idx = np.flatnonzero(acc.active())
         s = acc.supplier[idx]
@@ -156,6 +169,7 @@ class MarketModel(DecisionStep, mesa.Model):
         acc.exit_reason[gone] = reason[gone]
         self.recorder.departures(gone, acc.supplier[gone], -1, reason[gone])
         self.note_rep_departures(gone)
+        self.forget_reputation()
         self._enter(np.flatnonzero(acc.entry_month == self.month))
 
     def _enter(self, slots: np.ndarray) -> None:
@@ -197,6 +211,7 @@ class MarketModel(DecisionStep, mesa.Model):
         acc.pull[slots] = 0
         acc.exposure[slots] = 0
         acc.at_risk[slots] = False
+        self.forget_reputation()
 
     def channel_conflict(self) -> None:
         """Margins squeezed: parallel-trading episodes start and run; the accounts they hit lose margin this month.
@@ -241,6 +256,7 @@ class MarketModel(DecisionStep, mesa.Model):
         for supplier, v in zip(self.suppliers, product_value(value, sup["value_decay_per_month"],
                                                              sup["innovation_per_month"]), strict=False):
             supplier.product_value = float(v)
+        self.forget_reputation()
 
     def experience(self) -> None:
         """True satisfaction from memory, and the five-level answer a survey would see."""
@@ -267,6 +283,7 @@ class MarketModel(DecisionStep, mesa.Model):
         self.reps.courted_by[:] = np.where(present[self.reps.employer], courted_by, -1)  # an entrant's reps are idle
         acc.reset_terms()
         self.recorder.strategy_cost(np.array([s.retain() for s in self.suppliers]))
+        self.forget_reputation()  # strategies may change remembered experience and product value
 
     def threats(self) -> None:
         """Key accounts threaten to leave for special terms; their supplier concedes (a discount) or refuses."""

@@ -35,7 +35,7 @@ def uncontrollable_events(active: np.ndarray, volume: np.ndarray, size0: np.ndar
         (exits, reason): a mask of the accounts that leave the market and, for them, the reason code (else -1).
     """
     edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
-    kind = np.searchsorted(edges, u_event, side="right")  # 0, 1, 2 = an exit of that kind; 3 = none
+    kind = sum((u_event >= edge).astype(np.int8) for edge in edges)  # 0, 1, 2 = an exit of that kind; 3 = none
     reason = np.full(len(active), -1, dtype=np.int8)
     exits = active & (kind < 3)
     reason[exits] = _EXIT_CODES[kind[exits]]
