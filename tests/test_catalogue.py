@@ -98,7 +98,7 @@ def test_loyalty_rewards_accrue_redeem_and_cost_their_face_value(model):
     acc = model.accounts
     c = _component("loyalty_rewards", accrual_months_per_month=0.03, redeem_every_months=12)
     covered = c.covered(model, 0)
-    revenue = c.revenue(model, np.flatnonzero(covered)).sum()
+    revenue = model.revenue(np.flatnonzero(covered)).sum()
     cost = c.act(model, 0)
     np.testing.assert_allclose(acc.points_months[covered], 0.03)
     assert cost == pytest.approx(0.03 * revenue)

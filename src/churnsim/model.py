@@ -119,6 +119,11 @@ class MarketModel(DecisionStep, mesa.Model):
         """(K,) which suppliers are in the market this month (a new entrant is not before it enters)."""
         return np.array([s.present(self.month) for s in self.suppliers])
 
+    def revenue(self, slots: np.ndarray) -> np.ndarray:
+        """This month's revenue (k€) of account ``slots``: volume at their supplier's price after discounts."""
+        acc = self.accounts
+        return acc.volume[slots] * self.list_prices()[acc.supplier[slots]] * (1 - acc.price_discount(slots, self.month))
+
     def price_paid(self, slots: np.ndarray) -> np.ndarray:
         """Price ``slots`` pay their supplier after discounts, plus the margin they lose this month: value for money."""
         acc = self.accounts
@@ -340,7 +345,7 @@ class MarketModel(DecisionStep, mesa.Model):
         acc = self.accounts
         idx = np.flatnonzero(acc.active())
         s = acc.supplier[idx]
-        revenue = acc.volume[idx] * self.list_prices()[s] * (1 - acc.price_discount(idx, self.month))
+        revenue = self.revenue(idx)
         if self.month >= 0:
             acc.revenue_total[idx] += revenue
             acc.revenue_focal[idx[s == 0]] += revenue[s == 0]

@@ -52,12 +52,6 @@ class Component:
     def in_tiers(self, model: MarketModel) -> np.ndarray:
         return np.isin(model.accounts.tier, [TIERS.index(t) for t in self.tiers])
 
-    @staticmethod
-    def revenue(model: MarketModel, slots: np.ndarray) -> np.ndarray:
-        """This month's revenue (k€) of account ``slots`` at their supplier's price after discounts."""
-        acc = model.accounts
-        price = model.list_prices()[acc.supplier[slots]]
-        return acc.volume[slots] * price * (1 - acc.price_discount(slots, model.month))
 
     def uniform(self, model: MarketModel, purpose: str) -> np.ndarray:
         """This month's uniforms of the component's own stream ``strategy.<kind>.<purpose>``."""

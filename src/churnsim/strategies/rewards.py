@@ -43,7 +43,7 @@ class LoyaltyRewards(Component):
         if model.month % self.redeem_every_months == 0:
             acc.points_months[slots] = 0
         acc.points_months[slots] += np.float32(self.accrual_months_per_month)
-        return {"reward_keur": float(self.accrual_months_per_month * self.revenue(model, slots).sum())}
+        return {"reward_keur": float(self.accrual_months_per_month * model.revenue(slots).sum())}
 
 
 @register
