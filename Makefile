@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/install.stamp
 
-.PHONY: demo test test-fast lint golden bench experiments
+.PHONY: demo test test-fast lint golden bench bench-sweep bench-memory experiments
 .DEFAULT_GOAL := test
 
 $(BIN)/python:
@@ -37,9 +37,17 @@ lint: $(INSTALLED)
 golden: $(INSTALLED)
 	$(BIN)/python -m churnsim.golden
 
-## bench: account-months per second of the engine and of the reference path
+## bench: account-months per second of the engine, compiled kernels against numpy, and the reference path
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/engine.py
+
+## bench-sweep: wall time of the strategy comparison (every strategy × 20 replicates × 10,000 accounts) and its report
+bench-sweep: $(INSTALLED)
+	$(BIN)/python benchmarks/sweep.py
+
+## bench-memory: peak memory of runs with all outputs, by accounts and by months (each case in a fresh process)
+bench-memory: $(INSTALLED)
+	$(BIN)/python benchmarks/memory.py
 
 ## experiments: regenerate the published studies' committed results (experiments/*/results, several minutes)
 experiments: $(INSTALLED)

@@ -266,12 +266,13 @@ def test_spread_counts_defecting_contacts_of_the_same_supplier_and_decays():
     left = np.array([0, 0, 1])  # the suppliers they left
     supplier = np.array([0, 2, 2, 0, 1, 2, -1])  # after the switches; slot 6 is out of the market
     exposure = np.array([1, 0, 0, 2, 0.5, 0, 4], np.float32)
-    out = spread(exposure, 0.6, net, defectors, left, supplier)
+    out = spread(exposure.copy(), 0.6, net, defectors, left, supplier, supplier >= 0)
     # 0: two contacts left its supplier 0; 4: one contact left its supplier 1; 1 and 2 moved away from 0 themselves;
     # 6 is out of the market; 3 has no defecting contact
     np.testing.assert_allclose(out, [0.6 + 2, 0, 0, 1.2, 0.3 + 1, 0, 2.4], rtol=1e-6)
-    np.testing.assert_allclose(spread(exposure, 0.6, net, np.zeros(0, np.int64), np.zeros(0, np.int64), supplier),
-                               exposure * 0.6, rtol=1e-6)
+    none = np.zeros(0, np.int64)
+    np.testing.assert_allclose(spread(exposure.copy(), 0.6, net, none, none, supplier, supplier >= 0), exposure * 0.6,
+                               rtol=1e-6)
 
 
 # ---- poaching ------------------------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ class _LoggingStreams(RandomStreams):
         self.log.setdefault((stream, month), out[:50].copy())
         return out
 
+    def uniform_at(self, stream, month, slots):
+        self.log.setdefault((stream, month), super().uniform(stream, month, 50))
+        return super().uniform_at(stream, month, slots)
+
 
 def _draws(cfg):
     model = MarketModel(cfg)

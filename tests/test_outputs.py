@@ -48,7 +48,7 @@ def test_a_failing_simulation_removes_the_previous_runs_summary(tmp_path, monkey
     for name in OUTPUT_FILES:
         (tmp_path / name).write_text("from an earlier run")
 
-    def broken(cfg):
+    def broken(cfg, **kwargs):
         raise RuntimeError("simulation failed")
 
     monkeypatch.setattr(app, "simulate", broken)

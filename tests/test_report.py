@@ -31,10 +31,10 @@ FAILING_APP = """
 import sys
 import churnsim.app as app
 real = app.simulate
-def simulate(cfg):
+def simulate(cfg, **kwargs):
     if cfg.strategy.name == "contracts" and cfg.replicate == 1:
         raise RuntimeError("injected failure\\nsecond line")
-    return real(cfg)
+    return real(cfg, **kwargs)
 app.simulate = simulate
 app.main()
 """
@@ -76,7 +76,7 @@ def sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     root = tmp_path_factory.mktemp("sweep")
     conf = strategy_dir(root, baseline_twin="baseline_twin", evil=EVIL)
     done = churnsim(root, "-m", "--config-dir", str(conf), "strategy=baseline,baseline_twin,contracts,evil",
-                    "replicate=0,1", *TINY, "hydra.sweep.dir=sweep")
+                    "replicate=0,1", *TINY, "hydra.sweep.dir=sweep", "hydra/launcher=basic")  # jobs in order
     assert done.returncode == 0, done.stderr
     return root / "sweep", done
 
@@ -153,7 +153,7 @@ def test_cohort_survival_starts_at_one_never_rises_and_stays_below_retention(swe
 
 def test_a_failed_job_leaves_error_txt_and_the_report_lists_it(tmp_path):
     done = _run(tmp_path, "-c", FAILING_APP, "-m", "strategy=baseline,contracts", "replicate=0,1", *TINY,
-                "hydra.sweep.dir=sweep")
+                "hydra.sweep.dir=sweep", "hydra/launcher=basic")  # the patched app runs the jobs, in order
     assert done.returncode != 0  # Hydra re-raises the failure once every job has run
     assert "[4/4] strategy=contracts replicate=1 FAILED after" in done.stdout
     failed = tmp_path / "sweep" / "3"

@@ -83,3 +83,11 @@ def test_every_stream_the_model_uses_has_its_own_key(monkeypatch):
     MarketModel(small_config(n_accounts=300, months=3, burn_in_months=1, strategy=survey_and_contracts)).run()
     assert {"init.accounts", "init.network", "decision.choice", "strategy.contracts.sign"} <= names
     assert len({zlib.crc32(n.encode()) for n in names}) == len(names)
+
+
+def test_uniform_at_gives_the_full_draws_elements_without_drawing_the_rest():
+    streams = RandomStreams(11)
+    full = streams.uniform("decision.choice", -4, 20_000)
+    picks = np.sort(streams.generator("test.picks").choice(20_000, 300, replace=False))
+    for slots in (np.arange(0), np.arange(7), np.arange(500, 2_500), picks, np.r_[0:10, 11, 13:20, 19_990:20_000]):
+        np.testing.assert_array_equal(streams.uniform_at("decision.choice", -4, slots), full[slots])

@@ -82,7 +82,7 @@ def test_threats_come_from_key_accounts_off_terms_at_the_rate_and_rise_with_diss
     satisfaction = np.where((i // 4) % 2 == 0, 0.05, -0.1)
     supplier, p_concede = i % 2, np.array([0.3, 0.3])
     conceded, refused = threats.negotiate(np.ones(n, bool), tier, on_terms, satisfaction, supplier, p_concede,
-                                          u("threat", n), u("concede", n), cfg)
+                                          u("threat", n), u("concede", n).__getitem__, cfg)
     threat = conceded | refused
     assert not np.any(conceded & refused) and not threat[tier != 0].any()
     happy, unhappy = (tier == 0) & (satisfaction > 0), (tier == 0) & (satisfaction < 0)
@@ -90,7 +90,7 @@ def test_threats_come_from_key_accounts_off_terms_at_the_rate_and_rise_with_diss
     assert_binomial(int(threat[unhappy].sum()), int(unhappy.sum()), 1 - np.exp(-(0.02 + 0.1)))
     assert_binomial(int(conceded.sum()), int(threat.sum()), 0.3)
     on = threats.negotiate(np.ones(n, bool), tier, np.ones(n, bool), satisfaction, supplier, p_concede,
-                           u("threat", n), u("concede", n), cfg)
+                           u("threat", n), u("concede", n).__getitem__, cfg)
     assert not (on[0] | on[1]).any()  # an account already on special terms does not threaten
 
 

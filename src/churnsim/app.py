@@ -28,15 +28,17 @@ __all__ = ["main", "run"]
 
 
 def run(dcfg: DictConfig, run_dir: Path) -> dict:
-    """Validate a composed config, simulate it and write its outputs into ``run_dir``.
+    """Validate a composed config, simulate it and write its outputs into ``run_dir`` as it goes.
 
-    Outputs of an earlier run in ``run_dir`` are removed first, so a run that fails leaves no ``summary.json``.
+    Outputs of an earlier run in ``run_dir`` are removed first, and tables stay under temporary names until the
+    run has finished, so a run that fails leaves no table under its final name and no ``summary.json``.
     """
     cfg, resolved = to_run_config(dcfg)
     validate(cfg)
     outputs.clear_run(run_dir)
-    result = simulate(cfg)
-    outputs.write_run(run_dir, result, cfg, resolved)
+    with outputs.RunWriter(run_dir, cfg.output.tables) as writer:
+        result = simulate(cfg, sink=writer)
+        writer.finish(result, cfg, resolved)
     return result.summary
 
 

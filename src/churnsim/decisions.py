@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from churnsim import kernels as compiled
+from churnsim.accounts import ACTIVE
 from churnsim.agents import AccountAgent
 from churnsim.mechanisms import contagion
 from churnsim.mechanisms.choice import ChoiceSet, choose, consideration_probability, main_reason, value_components
@@ -33,8 +35,8 @@ class DecisionStep:
         acc.left_month[slots] = self.month
         self._join(slots, chosen)
         b = self.cfg.market.behaviour
-        acc.exposure[:] = contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left,
-                                           np.where(acc.active(), acc.supplier, -1))
+        contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left, acc.supplier,
+                         acc.status == ACTIVE)
 
     def _deciders(self) -> np.ndarray:
         """Accounts that may decide this month: active, and not just arrived."""
@@ -63,17 +65,35 @@ class DecisionStep:
             pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
             money_lost_months=acc.money_lost_months(slots, self.month))
 
+    def considering(self) -> np.ndarray:
+        """The deciders that consider leaving this month (slots, in order)."""
+        acc, b = self.accounts, self.cfg.market.behaviour
+        u = self.draws("decision.consider")
+        if not self.kernels:
+            deciders = np.flatnonzero(self._deciders())
+            return deciders[u[deciders] < self.consideration(deciders)]
+        n = self.n_entered
+        deciders, triggers, contagion_log = np.empty(n, np.int64), np.empty(n), np.empty(n)
+        m = compiled.consideration_terms(
+            n, acc.status, acc.since_month, self.month, acc.propensity, acc.satisfaction, acc.contract_end,
+            acc.offer_from, acc.supplier, acc.rep_left, acc.wake_hazard, acc.threat_refused, acc.exposure,
+            b.consider_base_per_month, b.trigger_contract_end, b.trigger_offer, b.trigger_dissatisfaction,
+            b.trigger_rep_left, b.trigger_threat_refused, np.log(b.contagion_hr_per_contact),
+            b.contagion_tenure_damping, deciders, triggers, contagion_log)
+        deciders = deciders[:m]
+        chance = -np.expm1(triggers[:m] * np.exp(contagion_log[:m]))  # as consideration_probability computes it
+        return compiled.below(deciders, u, chance)
+
     def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The decision rule over arrays: (switching slots, chosen supplier, reason code).
 
         Only the few accounts that consider leaving get a choice set: the rest stay without further work.
         """
-        deciders = np.flatnonzero(self._deciders())
-        considering = deciders[self.uniform("decision.consider")[deciders] < self.consideration(deciders)]
+        considering = self.considering()
         cs = self.choice_set(considering)
         comps = value_components(cs, self.list_prices(), self.reputation(), self._sup["brand"],
                                  self.cfg.market.behaviour)
-        chosen = choose(comps.sum(axis=2), self.uniform("decision.choice")[considering], self.present())
+        chosen = choose(comps.sum(axis=2), self.draws("decision.choice")[considering], self.present())
         switched = chosen != cs.incumbent
         reason = main_reason(comps[switched], chosen[switched], cs.incumbent[switched])
         return considering[switched], chosen[switched], reason

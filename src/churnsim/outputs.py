@@ -1,11 +1,14 @@
 """Writing one run's outputs: schema-checked Parquet tables, the summary, and the provenance record.
 
-Each file is written under a temporary name in the run directory and moved into place with ``os.replace``, and
-``summary.json`` is written last: a directory holding ``summary.json`` holds a complete run.
+Each file is written under a temporary name in the run directory and moved into place with ``os.replace`` once
+every table is complete, and ``summary.json`` is written last: a directory holding ``summary.json`` holds a
+complete run. A run writing into a directory hands its tables to a :class:`RunWriter` as it goes, which appends
+them to their Parquet files a row group at a time, so the tables never need to be in memory whole.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -18,30 +21,107 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from churnsim.schemas import SCHEMA_VERSION, check_table
+from churnsim.schemas import SCHEMA_VERSION, SchemaError, check_table
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from churnsim.config import RunConfig
     from churnsim.model import RunResult
 
-__all__ = ["OUTPUT_FILES", "clear_run", "provenance", "write_run"]
+__all__ = ["OUTPUT_FILES", "ROWS_PER_GROUP", "RunWriter", "clear_run", "provenance", "write_run"]
 
 OUTPUT_FILES = ("monthly.parquet", "events.parquet", "accounts.parquet", "run.json", "summary.json")
-"""Every file a run may write, in the order it is written."""
+"""Every file a run may write, in the order it is moved into place."""
+
+ROWS_PER_GROUP = 1 << 18
+"""Rows of events and accounts a run hands its :class:`RunWriter` at a time: one Parquet row group each.
+
+Bounds what the tables add to a run's memory (tens of MB; ``benchmarks/memory.py``). Smaller groups save little
+memory and compress worse: at 2**16 rows the files are ~25 % larger than in groups of 2**20 rows, at 2**18 ~10 %.
+"""
 
 _PACKAGES = ("churnsim", "mesa", "numpy", "pandas", "pyarrow", "hydra-core")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def clear_run(run_dir: str | os.PathLike) -> None:
-    """Remove an earlier run's outputs from ``run_dir`` (say ``outputs/demo``), summary first."""
+    """Remove an earlier run's outputs from ``run_dir`` (say ``outputs/demo``), summary first.
+
+    Temporary files a killed run left behind go too.
+    """
     for name in reversed(OUTPUT_FILES):
         (Path(run_dir) / name).unlink(missing_ok=True)
+        for tmp in Path(run_dir).glob(_temporary(Path(name), process="*").name):
+            tmp.unlink()
+
+
+class RunWriter:
+    """One run's outputs, written into ``run_dir`` while the run goes; use it as a context manager.
+
+    Each table arrives in frames (:meth:`write`), each checked against its schema and appended to the table's
+    Parquet file as a row group, under a temporary name. :meth:`finish` moves the tables into place, then writes
+    ``run.json`` and ``summary.json``. Leaving the ``with`` block without finishing (an error, an interrupt)
+    deletes the temporary files: a failed run leaves nothing that looks complete.
+
+    Args:
+        run_dir: the run's directory; created if missing.
+        tables: the tables to write (``cfg.output.tables``); :meth:`finish` fails if one never arrived.
+    """
+
+    rows_per_frame: int | None = ROWS_PER_GROUP
+    """Rows per frame the recorder hands on (see :class:`churnsim.recorder.TableSink`)."""
+
+    def __init__(self, run_dir: str | os.PathLike, tables: list[str] | tuple[str, ...]):
+        self.run_dir = Path(run_dir)
+        self.tables = tuple(tables)
+        self._files: dict[str, pq.ParquetWriter] = {}
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, file in self._files.items():
+            file.close()
+            _temporary(self._path(name)).unlink(missing_ok=True)
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        """Append ``frame`` to table ``name`` (the first frame fixes the file's schema)."""
+        table = pa.Table.from_pandas(check_table(name, frame), preserve_index=False)
+        if name not in self._files:
+            self._files[name] = pq.ParquetWriter(_temporary(self._path(name)), table.schema)
+        self._files[name].write_table(table)
+
+    def finish(self, result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> None:
+        """Move the tables into place, then write ``run.json``, then ``summary.json``.
+
+        Args:
+            result: what :func:`churnsim.model.simulate` returned.
+            cfg: the run's config.
+            resolved: the composed config as a plain dict, recorded in ``run.json``.
+
+        Raises:
+            churnsim.schemas.SchemaError: a table of ``tables`` was never written (nothing is moved into place).
+        """
+        missing = [name for name in self.tables if name not in self._files]
+        if missing:
+            raise SchemaError(f"tables {missing} were never written")
+        for name in sorted(self._files, key=lambda name: OUTPUT_FILES.index(f"{name}.parquet")):
+            self._files[name].close()
+            os.replace(_temporary(self._path(name)), self._path(name))
+        _write_json(self.run_dir / "run.json", provenance(result, cfg, resolved))
+        _write_json(self.run_dir / "summary.json", result.summary)
+
+    def _path(self, name: str) -> Path:
+        return self.run_dir / f"{name}.parquet"
 
 
 def write_run(run_dir: str | os.PathLike, result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> None:
-    """Write the tables named in ``cfg.output.tables``, then ``run.json``, then ``summary.json``.
+    """Write a result held in memory: the tables named in ``cfg.output.tables``, ``run.json``, ``summary.json``.
 
     Args:
         run_dir: the run's directory; created if missing.
@@ -50,22 +130,17 @@ def write_run(run_dir: str | os.PathLike, result: RunResult, cfg: RunConfig, res
         resolved: the composed config as a plain dict, recorded in ``run.json``.
 
     Raises:
-        churnsim.schemas.SchemaError: a table does not match its declared schema (nothing more is written).
+        churnsim.schemas.SchemaError: a table does not match its declared schema (nothing is written).
     """
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    for name in cfg.output.tables:
-        table = check_table(name, result.tables[name])
-        with _atomic(run_dir / f"{name}.parquet") as tmp:
-            table.to_parquet(tmp, engine="pyarrow", index=False)
-    _write_json(run_dir / "run.json", provenance(result, cfg, resolved))
-    _write_json(run_dir / "summary.json", result.summary)
+    with RunWriter(run_dir, cfg.output.tables) as writer:
+        for name in cfg.output.tables:
+            writer.write(name, result.tables[name])
+        writer.finish(result, cfg, resolved)
 
 
 def provenance(result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> dict[str, Any]:
     """How a run was made: config, seeds, package versions, git commit, schema version and time."""
-    commit = _git("rev-parse", "HEAD") if _in_own_checkout() else None
-    status = None if commit is None else _git("status", "--porcelain", "--untracked-files=no")
+    commit, dirty = _source_state()
     return {
         "schema_version": SCHEMA_VERSION,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -75,15 +150,20 @@ def provenance(result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> d
         "tables": list(cfg.output.tables),
         "versions": {"python": platform.python_version(), **{name: _version(name) for name in _PACKAGES}},
         "git_commit": commit,
-        "git_dirty": None if status is None else bool(status),
+        "git_dirty": dirty,
         "config": resolved,
     }
+
+
+def _temporary(path: Path, process: str | None = None) -> Path:
+    """Where ``path`` is written before it is moved into place: hidden, and named after this process."""
+    return path.with_name(f".{path.name}.{process or os.getpid()}.tmp")
 
 
 @contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it onto ``path`` if the block succeeds, else delete it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _temporary(path)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -109,6 +189,18 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+@functools.cache
+def _source_state() -> tuple[str | None, bool | None]:
+    """Git commit of this package's checkout and whether tracked files differ from it (None, None outside one).
+
+    Asked once per process (three ``git`` calls cost ~14 ms, a tenth of a small run): a sweep's worker records
+    the state of the source when it started.
+    """
+    commit = _git("rev-parse", "HEAD") if _in_own_checkout() else None
+    status = None if commit is None else _git("status", "--porcelain", "--untracked-files=no")
+    return commit, None if status is None else bool(status)
 
 
 def _in_own_checkout() -> bool:

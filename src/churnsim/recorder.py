@@ -1,17 +1,22 @@
 """What a run records: per-month aggregates computed from the arrays, the event log, the account table, the summary.
 
-Only the reported months (month ≥ 0) are recorded; burn-in is simulated but not reported. Aggregates are computed
-each month from the arrays (no per-account rows per month), so memory grows with months × suppliers, plus the
-events, which are few.
+Only the reported months (month ≥ 0) are recorded, and only the tables named in ``output.tables``; burn-in is
+simulated but not reported. Aggregates are computed each month from the arrays (no per-account rows per month).
+Tables go to a sink as frames: by default they are kept in memory and handed on whole at the end of the run; a
+sink that writes to disk (:class:`churnsim.outputs.RunWriter`) takes the events every ``rows_per_frame`` rows as
+the run goes and the account table in frames of that size at the end, so a run's memory does not grow with
+months × accounts. The summary reads the monthly table and running counts, never the event log.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
+from churnsim import kernels as compiled
 from churnsim.accounts import ACTIVE, TIERS
 from churnsim.mechanisms.money import discount_factor
 from churnsim.reasons import REASONS, is_controllable
@@ -20,10 +25,27 @@ from churnsim.schemas import check_table
 if TYPE_CHECKING:
     from churnsim.model import MarketModel
 
-__all__ = ["Recorder", "summarise"]
+__all__ = ["Recorder", "TableSink", "summarise"]
 
 EVENTS = ("switch", "exit", "entry", "rep_move")
 _LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "acquisition_cost", "profit")
+
+
+class TableSink(Protocol):
+    """Where the recorder hands a run's tables, frame by frame, in the order recorded."""
+
+    rows_per_frame: int | None  # rows of events or accounts per frame; None: each table whole, at the end
+
+    def write(self, name: str, frame: pd.DataFrame) -> None: ...
+
+
+class _Kept(dict):
+    """The default sink: each table kept in memory, handed on whole at the end of the run."""
+
+    rows_per_frame = None
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        self[name] = frame
 
 
 class Recorder:
@@ -31,11 +53,21 @@ class Recorder:
 
     def __init__(self, model: MarketModel):
         self.model = model
+        self._wanted = tuple(model.cfg.output.tables)
+        self._kept = _Kept()
+        self._sink: TableSink = self._kept
         self._rows: list[dict[str, np.ndarray]] = []
-        self._events: list[dict[str, np.ndarray]] = []
+        self._events: list[dict[str, np.ndarray]] = []  # events not yet handed to the sink
+        self._n_events = 0  # rows in self._events
+        self._events_sent = False
+        self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
         self.month_strategy_cost = np.zeros(model.n_suppliers)
         self._cohort: np.ndarray | None = None
         self._cohort_revenue: list[float] = []
+
+    def write_to(self, sink: TableSink) -> None:
+        """Hand the tables to ``sink`` as they are recorded, instead of keeping them (before month 0)."""
+        self._sink = sink
 
     @property
     def _reporting(self) -> bool:
@@ -53,9 +85,10 @@ class Recorder:
 
     # ---- events --------------------------------------------------------------------------------------------
     def _log(self, event: str, account, rep, frm, to, reason, controllable) -> None:
-        if not self._reporting or len(account) == 0:
+        if not self._reporting or len(account) == 0 or "events" not in self._wanted:
             return
         n = len(account)
+        self._n_events += n
         self._events.append({
             "month": np.full(n, self.model.month, np.int64), "event": np.full(n, EVENTS.index(event), np.int8),
             "account": np.broadcast_to(account, n).astype(np.int64), "rep": np.broadcast_to(rep, n).astype(np.int64),
@@ -67,6 +100,8 @@ class Recorder:
         """Accounts ``slots`` left suppliers ``frm`` for ``to`` (-1: left the market) for ``reason``."""
         controllable = is_controllable(reason)
         np.add.at(self._departures, (frm.astype(np.int64), np.where(controllable, 0, 1)), 1)
+        if self._reporting:
+            self._focal_lost += np.bincount(np.asarray(reason)[frm == 0].astype(np.int64), minlength=len(REASONS))
         switch = np.broadcast_to(to, len(slots)) >= 0
         self._log("switch" if np.all(switch) else "exit", slots, self.model.accounts.rep[slots], frm, to, reason,
                   controllable)
@@ -95,9 +130,15 @@ class Recorder:
             return
         model, acc = self.model, self.model.accounts
         k = model.n_suppliers
-        s = acc.supplier[idx]
-        active = np.bincount(s, minlength=k)
-        levels = np.bincount(s.astype(np.int64) * 5 + acc.reported[idx] - 1, minlength=5 * k).reshape(k, 5)
+        if model.kernels:
+            active, levels, satisfaction, in_cohort = compiled.month_aggregates(
+                idx, acc.supplier, acc.reported, acc.satisfaction, self._cohort, k)
+        else:
+            s = acc.supplier[idx]
+            active = np.bincount(s, minlength=k)
+            levels = np.bincount(s.astype(np.int64) * 5 + acc.reported[idx] - 1, minlength=5 * k).reshape(k, 5)
+            satisfaction = np.bincount(s, weights=acc.satisfaction[idx], minlength=k)
+            in_cohort = self._cohort[idx] & (s == 0)
         row = {
             "month": np.full(k, model.month), "supplier": np.arange(k), "active_accounts": active,
             "market_share": active / max(active.sum(), 1),
@@ -105,14 +146,44 @@ class Recorder:
             "acquisitions": self._acquired.sum(axis=1).astype(np.int64),
             "departures_controllable": self._departures[:, 0], "departures_uncontrollable": self._departures[:, 1],
             **{key: ledger[key] for key in _LEDGER},
-            "satisfaction_mean": np.bincount(s, weights=acc.satisfaction[idx], minlength=k) / np.maximum(active, 1),
+            "satisfaction_mean": satisfaction / np.maximum(active, 1),
             "levels": levels / np.maximum(active, 1)[:, None],
             "reps": np.bincount(model.reps.employer, minlength=k), "rep_quits": self._rep_quits,
         }
         self._rows.append(row)
-        self._cohort_revenue.append(float(revenue[self._cohort[idx] & (s == 0)].sum()))
+        self._cohort_revenue.append(float(revenue[in_cohort].sum()))
+        if self._sink.rows_per_frame is not None and self._n_events >= self._sink.rows_per_frame:
+            self._send_events()
 
     # ---- tables ----------------------------------------------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Finish the tables named in ``output.tables``: hand the rest to the sink; return those kept in memory."""
+        if "monthly" in self._wanted:
+            self._sink.write("monthly", self.monthly())
+        if "events" in self._wanted and (self._events or not self._events_sent):  # an empty table if no events
+            self._send_events()
+        if "accounts" in self._wanted:
+            for frame in self._accounts_frames():
+                self._sink.write("accounts", frame)
+        return dict(self._kept)
+
+    def summary(self) -> dict:
+        """The focal firm's headline figures: :func:`summarise` of the monthly table and the running counts."""
+        model = self.model
+        acc = model.accounts
+        still = self._cohort & acc.active() & (acc.supplier == 0)
+        return summarise(
+            monthly=self.monthly(), focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
+            cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
+            months=model.cfg.months, discount_rate_per_year=model.cfg.market.discount_rate_per_year)
+
+    def _frame(self, name: str, columns: dict) -> pd.DataFrame:
+        """Table ``name`` from freshly made column arrays (not copied again), with the run's columns in front."""
+        df = pd.DataFrame({**self._run_columns(len(next(iter(columns.values())))), **columns}, copy=False)
+        for c in ("strategy", "competitors", "market"):
+            df[c] = df[c].astype("category")
+        return check_table(name, df)
+
     def _run_columns(self, n: int) -> dict:
         cfg = self.model.cfg
         return {"strategy": cfg.strategy.name, "competitors": cfg.competitors.name, "market": cfg.market.name,
@@ -122,18 +193,11 @@ class Recorder:
         names = [s.name for s in self.model.suppliers]
         return pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), categories=names)
 
-    @staticmethod
-    def _categorical(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-        for c in columns:
-            df[c] = df[c].astype("category")
-        return df
-
     def monthly(self) -> pd.DataFrame:
         rows = {key: np.concatenate([r[key] for r in self._rows]) for key in self._rows[0] if key != "levels"}
         levels = np.concatenate([r["levels"] for r in self._rows])
-        n = len(rows["month"])
-        df = pd.DataFrame({
-            **self._run_columns(n), "month": rows["month"].astype(np.int64), "supplier": self._names(rows["supplier"]),
+        return self._frame("monthly", {
+            "month": rows["month"].astype(np.int64), "supplier": self._names(rows["supplier"]),
             "is_focal": rows["supplier"] == 0, "active_accounts": rows["active_accounts"].astype(np.int64),
             "market_share": rows["market_share"].astype(np.float64),
             "revenue_share": rows["revenue_share"].astype(np.float64),
@@ -146,35 +210,42 @@ class Recorder:
             **{f"satisfaction_level_{j + 1}": levels[:, j].astype(np.float64) for j in range(5)},
             "reps": rows["reps"].astype(np.int64), "rep_quits": rows["rep_quits"].astype(np.int64),
         })
-        return check_table("monthly", self._categorical(df, ["strategy", "competitors", "market"]))
 
-    def events(self) -> pd.DataFrame:
+    def _send_events(self) -> None:
+        """Hand the events recorded since the last frame to the sink, and forget them."""
+        self._sink.write("events", self._events_frame(self._events))
+        self._events, self._n_events, self._events_sent = [], 0, True
+
+    def _events_frame(self, chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
         keys = ("month", "event", "account", "rep", "from", "to", "reason", "controllable")
-        ev = {k: np.concatenate([e[k] for e in self._events]) if self._events else np.zeros(0, np.int64)
-              for k in keys}
+        ev = {k: np.concatenate([e[k] for e in chunks]) if chunks else np.zeros(0, np.int64) for k in keys}
         reason_names = [*REASONS, "entry", "quit", "poached"]
         reason_code = np.select([ev["reason"] == -1, ev["reason"] == -2, ev["reason"] == -3],
                                 [len(REASONS), len(REASONS) + 1, len(REASONS) + 2], ev["reason"])
-        n = len(ev["month"])
-        df = pd.DataFrame({
-            **self._run_columns(n), "month": ev["month"].astype(np.int64),
+        return self._frame("events", {
+            "month": ev["month"].astype(np.int64, copy=False),
             "event": pd.Categorical.from_codes(ev["event"].astype(np.int64), categories=list(EVENTS)),
-            "account": ev["account"].astype(np.int64), "rep": ev["rep"].astype(np.int64),
+            "account": ev["account"].astype(np.int64, copy=False), "rep": ev["rep"].astype(np.int64, copy=False),
             "from_supplier": self._names(ev["from"].astype(np.int64)),
             "to_supplier": self._names(ev["to"].astype(np.int64)),
             "reason": pd.Categorical.from_codes(reason_code.astype(np.int64), categories=reason_names),
-            "controllable": ev["controllable"].astype(bool),
+            "controllable": ev["controllable"].astype(bool, copy=False),
         })
-        return check_table("events", self._categorical(df, ["strategy", "competitors", "market"]))
 
-    def accounts(self) -> pd.DataFrame:
-        model, acc = self.model, self.model.accounts
+    def _accounts_frames(self) -> Iterator[pd.DataFrame]:
+        """The account table (every account ever active), in frames of the sink's ``rows_per_frame`` rows."""
+        acc = self.model.accounts
         seen = np.flatnonzero((acc.status == ACTIVE) | (acc.exit_month >= 0))
+        step = self._sink.rows_per_frame or max(len(seen), 1)
+        for start in range(0, max(len(seen), 1), step):
+            yield self._accounts_frame(seen[start : start + step])
+
+    def _accounts_frame(self, seen: np.ndarray) -> pd.DataFrame:
+        model, acc = self.model, self.model.accounts
         active = acc.status[seen] == ACTIVE
         end = np.where(active, model.month, acc.exit_month[seen])
-        n = len(seen)
-        df = pd.DataFrame({
-            **self._run_columns(n), "account": seen.astype(np.int64),
+        return self._frame("accounts", {
+            "account": seen,
             "tier": pd.Categorical.from_codes(acc.tier[seen].astype(np.int64), categories=list(TIERS)),
             "region": acc.region[seen].astype(np.int64), "size": acc.size0[seen].astype(np.float64),
             "propensity": acc.propensity[seen].astype(np.float64),
@@ -190,28 +261,20 @@ class Recorder:
                                                     categories=list(REASONS)),
             "end_month": np.where(active, -1, acc.exit_month[seen]).astype(np.int64),
         })
-        return check_table("accounts", self._categorical(df, ["strategy", "competitors", "market"]))
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"monthly": self.monthly(), "events": self.events(), "accounts": self.accounts()}
-
-    def summary(self, tables: dict[str, pd.DataFrame]) -> dict:
-        model = self.model
-        acc = model.accounts
-        still = self._cohort & acc.active() & (acc.supplier == 0)
-        return summarise(
-            monthly=tables["monthly"], events=tables["events"], revenue_focal=acc.revenue_focal,
-            cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
-            months=model.cfg.months, discount_rate_per_year=model.cfg.market.discount_rate_per_year)
 
 
-def summarise(monthly: pd.DataFrame, events: pd.DataFrame, revenue_focal: np.ndarray, cohort_size: int,
+def summarise(monthly: pd.DataFrame, focal_lost_by_reason: np.ndarray, revenue_focal: np.ndarray, cohort_size: int,
               cohort_kept: int, cohort_revenue: list[float], months: int, discount_rate_per_year: float) -> dict:
-    """The focal firm's headline figures (see README, "summary.json")."""
+    """The focal firm's headline figures (see README, "summary.json").
+
+    ``focal_lost_by_reason`` counts the focal firm's departures in the reported months by reason (index into
+    :data:`~churnsim.reasons.REASONS`); ``churn_by_reason`` lists them most frequent first, ties in that order.
+    """
     focal = monthly[monthly["is_focal"]].sort_values("month")
-    gone = events[(events["event"].isin(["switch", "exit"])) & (events["from_supplier"] == focal["supplier"].iloc[0])]
-    by_reason = {r: int(n) for r, n in gone["reason"].value_counts().items() if n > 0}
-    n_gone = int(len(gone))
+    order = np.argsort(-focal_lost_by_reason, kind="stable")
+    by_reason = {REASONS[i]: int(focal_lost_by_reason[i]) for i in order if focal_lost_by_reason[i] > 0}
+    n_gone = int(focal_lost_by_reason.sum())
+    n_controllable = int(focal_lost_by_reason[is_controllable(np.arange(len(REASONS)))].sum())
     kept_share = cohort_kept / cohort_size if cohort_size else float("nan")
     rev_ratio = cohort_revenue[-1] / cohort_revenue[0] if cohort_revenue and cohort_revenue[0] > 0 else float("nan")
     lifetime = np.sort(revenue_focal[revenue_focal > 0])[::-1]
@@ -222,7 +285,7 @@ def summarise(monthly: pd.DataFrame, events: pd.DataFrame, revenue_focal: np.nda
         "revenue_retention_annual": float(rev_ratio ** (12.0 / max(months - 1, 1))),
         "annual_churn_rate": float(focal["departures"].sum() / max(mean_active, 1) * 12.0 / months),
         "churn_by_reason": by_reason,
-        "churn_controllable_share": float(gone["controllable"].mean()) if n_gone else 0.0,
+        "churn_controllable_share": n_controllable / n_gone if n_gone else 0.0,
         "departures_total": n_gone,
         "acquisitions_total": int(focal["acquisitions"].sum()),
         "revenue_total": float(focal["revenue"].sum()),

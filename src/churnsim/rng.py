@@ -38,3 +38,19 @@ class RandomStreams:
     def uniform(self, stream: str, month: int, n: int) -> np.ndarray:
         """``n`` uniforms in [0, 1) as float64: element ``i`` belongs to account slot ``i``."""
         return self.generator(stream, month).random(n)
+
+    def uniform_at(self, stream: str, month: int, slots: np.ndarray) -> np.ndarray:
+        """Elements ``slots`` (ascending, distinct) of ``uniform(stream, month, n)``, skipping the others.
+
+        The generator jumps over the slots in between (``advance``: each double uses one 64-bit output), so a few
+        runs of slots cost microseconds whatever their position; the values are the same as the full draw's.
+        """
+        slots = np.asarray(slots, dtype=np.int64)
+        out = np.empty(len(slots))
+        gen, done = self.generator(stream, month), 0
+        starts = np.flatnonzero(np.diff(slots, prepend=-2) != 1)  # first position of each run of consecutive slots
+        for start, stop in zip(starts, [*starts[1:], len(slots)], strict=False):  # (no runs when no slots)
+            gen.bit_generator.advance(int(slots[start]) - done)
+            out[start:stop] = gen.random(stop - start)
+            done = int(slots[start] + stop - start)
+        return out

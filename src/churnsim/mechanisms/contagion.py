@@ -25,20 +25,22 @@ def hazard_multiplier(exposure: np.ndarray, tenure_months: np.ndarray, hr_per_co
 
 
 def spread(exposure: np.ndarray, decay: float, network: Network, defectors: np.ndarray,
-           left_supplier: np.ndarray, supplier: np.ndarray) -> np.ndarray:
-    """Next month's exposure after this month's defections.
+           left_supplier: np.ndarray, supplier: np.ndarray, in_market: np.ndarray) -> np.ndarray:
+    """Next month's exposure after this month's defections, in place (``exposure`` is returned).
 
     Args:
-        exposure: current exposure per slot.
+        exposure: current exposure per slot (float32), updated in place.
         decay: share of the exposure left after a month.
         network: contact network over slots.
         defectors: slots that switched away this month.
         left_supplier: for each defector, the supplier it left.
-        supplier: every slot's current supplier (-1 when not in the market).
+        supplier: every slot's current supplier.
+        in_market: every slot's status is active (only contacts in the market are exposed).
     """
-    out = (exposure * np.float32(decay)).astype(np.float32)
+    exposure *= np.float32(decay)
     if len(defectors):
         source, contact = network.neighbours_of(defectors)
-        same = supplier[contact] == left_supplier[source]
-        out += np.bincount(contact[same], minlength=len(out)).astype(np.float32)
-    return out
+        exposed = contact[(supplier[contact] == left_supplier[source]) & in_market[contact]]
+        slots, count = np.unique(exposed, return_counts=True)  # few: no pass over every slot
+        exposure[slots] += count.astype(np.float32)
+    return exposure

@@ -15,9 +15,9 @@ import numpy as np
 from churnsim.config import EnvironmentConfig
 from churnsim.reasons import code
 
-__all__ = ["uncontrollable_events"]
+__all__ = ["EXIT_CODES", "uncontrollable_events"]
 
-_EXIT_CODES = np.array([code("closure"), code("acquisition"), code("upstream_integration")], dtype=np.int8)
+EXIT_CODES = np.array([code("closure"), code("acquisition"), code("upstream_integration")], dtype=np.int8)
 
 
 def uncontrollable_events(active: np.ndarray, volume: np.ndarray, size0: np.ndarray, u_event: np.ndarray,
@@ -38,7 +38,7 @@ def uncontrollable_events(active: np.ndarray, volume: np.ndarray, size0: np.ndar
     kind = sum((u_event >= edge).astype(np.int8) for edge in edges)  # 0, 1, 2 = an exit of that kind; 3 = none
     reason = np.full(len(active), -1, dtype=np.int8)
     exits = active & (kind < 3)
-    reason[exits] = _EXIT_CODES[kind[exits]]
+    reason[exits] = EXIT_CODES[kind[exits]]
     shrinks = active & ~exits & (u_contraction < env.p_contraction)
     volume[shrinks] *= np.float32(env.contraction_factor)
     too_small = shrinks & (volume < env.contraction_exit_share * size0)

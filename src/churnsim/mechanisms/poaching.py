@@ -39,7 +39,7 @@ def target_offers(supplier: np.ndarray, active: np.ndarray, size: np.ndarray, re
         size: monthly volume per slot.
         reported: last five-level answer per slot (what a competitor can see of its mood).
         offer_rate, size_exponent, unhappiness: each supplier's poaching policy (K,).
-        u_any, u_pick: this month's uniforms of the two offer streams.
+        u_any, u_pick: this month's uniforms of the two offer streams, one per slot entered so far.
     """
     out = np.full(len(supplier), -1, dtype=np.int8)
     poachers = np.flatnonzero(offer_rate > 0)

@@ -11,6 +11,8 @@ the source material gives none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from churnsim.config import ThreatsConfig
@@ -21,7 +23,8 @@ _KEY = 0  # tier index of key accounts
 
 
 def negotiate(active: np.ndarray, tier: np.ndarray, on_terms: np.ndarray, satisfaction: np.ndarray,
-              supplier: np.ndarray, p_concede: np.ndarray, u_threat: np.ndarray, u_concede: np.ndarray,
+              supplier: np.ndarray, p_concede: np.ndarray, u_threat: np.ndarray,
+              u_concede: Callable[[np.ndarray], np.ndarray],
               cfg: ThreatsConfig) -> tuple[np.ndarray, np.ndarray]:
     """This month's threats and their outcome.
 
@@ -29,7 +32,8 @@ def negotiate(active: np.ndarray, tier: np.ndarray, on_terms: np.ndarray, satisf
         active, tier, on_terms, satisfaction, supplier: per account slot (``on_terms``: an active promotional
             discount).
         p_concede: (K,) each supplier's chance of conceding.
-        u_threat, u_concede: this month's uniforms of the two streams, one per slot.
+        u_threat: this month's uniforms of the threat stream, one per slot entered so far.
+        u_concede: this month's uniforms of the concede stream at the given (ascending) slots.
         cfg: threat rates and the terms a conceded threat wins.
 
     Returns:
@@ -38,7 +42,7 @@ def negotiate(active: np.ndarray, tier: np.ndarray, on_terms: np.ndarray, satisf
     idx = np.flatnonzero(active & (tier == _KEY) & ~on_terms)
     hazard = cfg.rate_per_month + cfg.dissatisfaction_rate * np.maximum(0.0, -satisfaction[idx].astype(np.float64))
     threat = idx[u_threat[idx] < -np.expm1(-hazard)]
-    concede = u_concede[threat] < p_concede[supplier[threat]]
+    concede = u_concede(threat) < p_concede[supplier[threat]]
     conceded, refused = np.zeros(len(active), bool), np.zeros(len(active), bool)
     conceded[threat[concede]] = True
     refused[threat[~concede]] = True

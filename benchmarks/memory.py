@@ -1,0 +1,101 @@
+"""Peak memory of a run writing all its outputs, against accounts and against months.
+
+Run: ``python benchmarks/memory.py [--quick]``. Cases: 250k, 500k and 1M accounts × 60 months, and 1M accounts ×
+15, 30 and 60 months (``--quick``: a tenth of the accounts). Each case runs in a fresh process as ``churnsim``
+runs it (tables streamed into a temporary directory), which reports its peak resident memory (VmHWM on Linux,
+else ru_maxrss) while the model is built and while it runs and writes its outputs. Prints the machine, one line
+per case and the slopes fitted by least squares: bytes per account at the longest run, MB per month at the
+largest size. Memory that grew with months × accounts would show as a slope per month.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from churnsim.config import RunConfig, validate
+from churnsim.model import MarketModel
+from churnsim.outputs import RunWriter
+
+_STATUS = Path("/proc/self/status")
+
+
+def _peak_mb(reset: bool = False) -> float:
+    """Peak resident memory of this process so far (MB); with ``reset``, start a new peak (Linux only)."""
+    if not _STATUS.exists():
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+        return kib / 1024
+    peak = next(int(line.split()[1]) for line in _STATUS.read_text().splitlines() if line.startswith("VmHWM"))
+    if reset:
+        Path("/proc/self/clear_refs").write_text("5")
+    return peak / 1024
+
+
+def run_case(n_accounts: int, months: int) -> dict:
+    """One run writing every table (in this process): peak memory while building and while running, seconds."""
+    cfg = validate(RunConfig(n_accounts=n_accounts, months=months))
+    imports = _peak_mb(reset=True)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, RunWriter(tmp, cfg.output.tables) as writer:
+        model = MarketModel(cfg)
+        build = _peak_mb(reset=True)
+        writer.finish(model.run(writer), cfg, {})
+        written = sum(p.stat().st_size for p in Path(tmp).iterdir())
+    run = _peak_mb()
+    return {"imports": imports, "build": build, "run": run, "peak": max(build, run), "written_mb": written / 1e6,
+            "seconds": time.perf_counter() - start}
+
+
+def _in_fresh_process(n_accounts: int, months: int) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--case", str(n_accounts), str(months)], capture_output=True,
+                          text=True)
+    if done.returncode:
+        raise SystemExit(f"{n_accounts:,d} accounts × {months} months failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def _machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, {memory:.0f} GiB, "
+            f"{platform.system()} {platform.release()}, python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the accounts")
+    parser.add_argument("--case", type=int, nargs=2, metavar=("ACCOUNTS", "MONTHS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(*args.case)))
+        return
+    scale = 10 if args.quick else 1
+    largest, longest = 1_000_000 // scale, 60
+    by_accounts = [(n // scale, longest) for n in (250_000, 500_000, 1_000_000)]
+    by_months = [(largest, m) for m in (15, 30, longest)]
+    print(_machine())
+    print(f"{'accounts':>10} {'months':>6} {'peak MB':>8} {'build MB':>9} {'run MB':>7} {'imports MB':>10} "
+          f"{'bytes/account':>13} {'written MB':>10} {'seconds':>7}")
+    results = {}
+    for n, m in dict.fromkeys(by_accounts + by_months):
+        r = results[n, m] = _in_fresh_process(n, m)
+        print(f"{n:>10,d} {m:>6d} {r['peak']:>8.0f} {r['build']:>9.0f} {r['run']:>7.0f} {r['imports']:>10.0f} "
+              f"{r['peak'] * 2**20 / n:>13,.0f} {r['written_mb']:>10.0f} {r['seconds']:>7.1f}", flush=True)
+    for key in ("peak", "run"):
+        per_account = np.polyfit([n for n, _ in by_accounts], [results[c][key] for c in by_accounts], 1)[0]
+        per_month = np.polyfit([m for _, m in by_months], [results[c][key] for c in by_months], 1)[0]
+        print(f"slope of {key} memory: {per_account * 2**20:,.0f} bytes per account ({longest} months), "
+              f"{per_month:+.2f} MB per month ({largest:,d} accounts)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""Compiled loops (numba) for the steps that touch every account every month, identical to the numpy path.
+
+Each kernel does in one pass over the account slots what the numpy path does with a dozen whole-array operations
+and gathers: the rule is the one in the named mechanism module, restated operation for operation in the same
+float32/float64 types, so both paths give bit-identical results (``tests/test_kernels.py`` checks every table).
+Only arithmetic and comparisons are compiled: ``exp``/``log`` stay in numpy, whose SIMD versions round differently
+from the C library's.
+
+The numpy path stays the definition and the fallback: ``MarketModel(cfg, kernels=False)``, or the environment
+variable ``CHURNSIM_KERNELS=0``, or numba missing. ``benchmarks/engine.py`` measures what the kernels earn.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from churnsim.accounts import ACTIVE
+
+__all__ = ["AVAILABLE", "consideration_terms", "deliver_and_remember", "experience", "wanted"]
+
+try:
+    from numba import njit
+except ImportError:  # pragma: no cover - numba is a dependency; the numpy path still works without it
+    AVAILABLE = False
+
+    def njit(*args, **kwargs):
+        return (lambda f: f) if not args or not callable(args[0]) else args[0]
+else:
+    AVAILABLE = True
+
+
+def wanted(requested: bool | None = None) -> bool:
+    """Whether to use the kernels: as requested, else unless ``CHURNSIM_KERNELS=0``; never without numba."""
+    if requested is None:
+        requested = os.environ.get("CHURNSIM_KERNELS", "1") != "0"
+    return bool(requested) and AVAILABLE
+
+
+_JIT = {"cache": True, "nogil": True, "boundscheck": False}
+
+
+@njit(**_JIT)
+def deliver_and_remember(n, status, supplier, quality_s, p_incident_s, logistics_s, service_s, quality_bonus,
+                         incident_factor, logistics_boost, service_boost, complaint_weight, mem, p_request,
+                         escalation, memory_weight, u_quality, u_logistics, u_request, u_resolve):
+    """:func:`churnsim.mechanisms.delivery.deliver`, then :func:`~churnsim.mechanisms.satisfaction.remember`.
+
+    For active slots below ``n``, in place: ``complaint_weight`` and ``mem``. ``quality_s`` is quality × product
+    value per supplier; the other ``*_s`` are the suppliers' levels; ``u_*`` this month's uniforms.
+    """
+    one, half = np.float32(1), np.float32(0.5)
+    grow = np.float32(1 + escalation)
+    keep, take = np.float32(1 - memory_weight), np.float32(memory_weight)
+    for i in range(n):
+        if status[i] != ACTIVE:
+            continue
+        s = supplier[i]
+        quality = np.float32(min(1.0, quality_s[s] + np.float64(quality_bonus[i])))
+        incident = u_quality[i] < p_incident_s[s] * np.float64(incident_factor[i])
+        on_time = u_logistics[i] < min(1.0, logistics_s[s] + np.float64(logistics_boost[i]))
+        new = (np.float32(incident) + np.float32(not on_time)) + np.float32(u_request[i] < p_request)
+        if u_resolve[i] < min(1.0, service_s[s] + np.float64(service_boost[i])):
+            weight = np.float32(0)
+        else:
+            weight = complaint_weight[i] * grow + new
+        complaint_weight[i] = weight
+        seen_quality = quality * (half if incident else one)
+        seen_service = one / (one + weight)
+        seen_logistics = one if on_time else np.float32(0)
+        mem[i, 0] = keep * mem[i, 0] + take * seen_quality
+        mem[i, 1] = keep * mem[i, 1] + take * seen_service
+        mem[i, 2] = keep * mem[i, 2] + take * seen_logistics
+
+
+@njit(**_JIT)
+def experience(n, status, mem, taste, expectation, price_paid_s, supplier, discount, contract_end,
+               contract_discount, promo_end, promo_discount, margin_hit, month, noise, noise_sd, cutpoints,
+               satisfaction, reported):
+    """:func:`~churnsim.mechanisms.satisfaction.satisfaction` and :func:`~.reported_level`, in place, active slots.
+
+    ``price_paid_s`` is each supplier's list price; the account's price follows
+    :meth:`churnsim.model.MarketModel.price_paid`.
+    """
+    zero = np.float32(0)
+    for i in range(n):
+        if status[i] != ACTIVE:
+            continue
+        gap = (mem[i, 0] - expectation[0]) * taste[i, 0]
+        gap = gap + (mem[i, 1] - expectation[1]) * taste[i, 1]
+        gap = gap + (mem[i, 2] - expectation[2]) * taste[i, 2]
+        contract = contract_discount[i] if contract_end[i] >= month else zero
+        promo = promo_discount[i] if promo_end[i] >= month else zero
+        off = np.float64(max(max(discount[i], contract), promo))
+        paid = price_paid_s[supplier[i]] * (1 - off) + np.float64(margin_hit[i])
+        s = np.float32(np.float64(gap) + np.float64(taste[i, 3]) * (1 - paid))
+        satisfaction[i] = s
+        seen = np.float64(s) + noise_sd * noise[i]
+        level = np.int8(1)
+        for cut in cutpoints:
+            level += seen > np.float64(cut)
+        reported[i] = level
+
+
+@njit(**_JIT)
+def consideration_terms(n, status, since_month, month, propensity, satisfaction, contract_end, offer_from,
+                        supplier, rep_left, wake_hazard, threat_refused, exposure, base, w_contract_end, w_offer,
+                        w_dissatisfaction, w_rep_left, w_threat_refused, log_hr, damping, deciders, triggers,
+                        contagion_log):
+    """The arithmetic of :func:`churnsim.mechanisms.choice.consideration_probability` for this month's deciders.
+
+    Fills ``deciders`` (slots, in order), and for each its ``triggers`` (already × −propensity) and the log of its
+    contagion multiplier (see :func:`churnsim.mechanisms.contagion.hazard_multiplier`); returns how many.
+    """
+    m = 0
+    for i in range(n):
+        if status[i] != ACTIVE or since_month[i] >= month:
+            continue
+        dissatisfaction = max(0.0, -np.float64(satisfaction[i]))
+        offered = offer_from[i] >= 0 and offer_from[i] != supplier[i]
+        t = (base + w_contract_end * (contract_end[i] == month) + w_offer * offered
+             + w_dissatisfaction * dissatisfaction + w_rep_left * rep_left[i] + np.float64(wake_hazard[i])
+             + w_threat_refused * threat_refused[i])
+        deciders[m] = i
+        triggers[m] = -np.float64(propensity[i]) * t
+        tenure = month - since_month[i]
+        contagion_log[m] = log_hr / (1 + damping * tenure / 12.0) * np.float64(exposure[i])
+        m += 1
+    return m
+
+
+@njit(**_JIT)
+def memory_totals(n, status, supplier, mem, n_suppliers):
+    """Active accounts per supplier and the sums of their remembered levels, summed in slot order as
+    ``np.bincount`` does: ``(count (K,), totals (K, 3))`` for :meth:`churnsim.model.MarketModel.reputation`."""
+    count = np.zeros(n_suppliers)
+    total = np.zeros((n_suppliers, 3))
+    for i in range(n):
+        if status[i] != ACTIVE:
+            continue
+        s = supplier[i]
+        count[s] += 1
+        for c in range(3):
+            total[s, c] += np.float64(mem[i, c])
+    return count, total
+
+
+@njit(**_JIT)
+def revenue(n, status, supplier, volume, list_price_s, discount, contract_end, contract_discount, promo_end,
+            promo_discount, month, revenue_total, revenue_focal, slots, their_supplier, out):
+    """Active slots (in order) into ``slots``, their supplier and their revenue (see
+    :meth:`churnsim.model.MarketModel.revenue`) into ``their_supplier`` and ``out``; in a reported month (≥ 0)
+    the revenue is added to ``revenue_total`` and, with the focal firm (0), ``revenue_focal``. Returns how many."""
+    zero = np.float32(0)
+    m = 0
+    for i in range(n):
+        if status[i] != ACTIVE:
+            continue
+        s = supplier[i]
+        contract = contract_discount[i] if contract_end[i] >= month else zero
+        promo = promo_discount[i] if promo_end[i] >= month else zero
+        off = np.float64(max(max(discount[i], contract), promo))
+        r = np.float64(volume[i]) * list_price_s[s] * (1 - off)
+        slots[m], their_supplier[m], out[m] = i, s, r
+        if month >= 0:
+            revenue_total[i] += r
+            if s == 0:
+                revenue_focal[i] += r
+        m += 1
+    return m
+
+
+@njit(**_JIT)
+def uncontrollable_events(n, status, volume, size0, u_event, u_contraction, edges, exit_codes, p_contraction,
+                          contraction_factor, contraction_exit_share, contraction_code, gone, reason):
+    """:func:`churnsim.mechanisms.environment.uncontrollable_events` over active slots below ``n``: shrinks
+    ``volume`` in place, fills ``gone`` (slots, in order) and their ``reason``; returns how many leave."""
+    factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
+    m = 0
+    for i in range(n):
+        if status[i] != ACTIVE:
+            continue
+        kind = (u_event[i] >= edges[0]) + (u_event[i] >= edges[1]) + (u_event[i] >= edges[2])
+        if kind < 3:
+            gone[m], reason[m] = i, exit_codes[kind]
+            m += 1
+        elif u_contraction[i] < p_contraction:
+            volume[i] *= factor
+            if volume[i] < exit_share * size0[i]:
+                gone[m], reason[m] = i, contraction_code
+                m += 1
+    return m
+
+
+@njit(**_JIT)
+def books(n, status, rep, supplier, n_reps, n_suppliers):
+    """Active accounts per salesperson slot and per supplier (``np.bincount`` of ``rep`` and ``supplier``)."""
+    per_rep = np.zeros(n_reps, np.int64)
+    per_supplier = np.zeros(n_suppliers, np.int64)
+    for i in range(n):
+        if status[i] == ACTIVE:
+            per_rep[rep[i]] += 1
+            per_supplier[supplier[i]] += 1
+    return per_rep, per_supplier
+
+
+@njit(**_JIT)
+def relationships_grow(n, status, supplier, rc_firm, rc_rep, pull, selling_s, growth, rep_owned_share, pull_decay):
+    """The relationship part of :meth:`churnsim.model.MarketModel.end_month`, in place, slots below ``n``."""
+    rate, firm_share = np.float32(growth), np.float32(1 - rep_owned_share)
+    rep_share, fade = np.float32(rep_owned_share), np.float32(1 - pull_decay)
+    for i in range(n):
+        if status[i] == ACTIVE:
+            grow = rate * (np.float32(1) - rc_firm[i] - rc_rep[i]) * np.float32(selling_s[supplier[i]])
+            rc_firm[i] += grow * firm_share
+            rc_rep[i] += grow * rep_share
+        pull[i] *= fade
+
+
+@njit(**_JIT)
+def below(slots, u, chance):
+    """``slots[u[slots] < chance]``: the slots whose draw falls below their chance."""
+    out = np.empty(len(slots), np.int64)
+    m = 0
+    for j in range(len(slots)):
+        if u[slots[j]] < chance[j]:
+            out[m] = slots[j]
+            m += 1
+    return out[:m]
+
+
+@njit(**_JIT)
+def month_aggregates(idx, supplier, reported, satisfaction, cohort, n_suppliers):
+    """Per supplier over the active slots ``idx`` (in order): accounts, five-level answer counts (K, 5) and the sum
+    of satisfaction (summed in order, as ``np.bincount`` does); and which of ``idx`` are focal accounts of the
+    month-0 ``cohort``. For :meth:`churnsim.recorder.Recorder.end_month`."""
+    count = np.zeros(n_suppliers, np.int64)
+    levels = np.zeros((n_suppliers, 5), np.int64)
+    total = np.zeros(n_suppliers)
+    in_cohort = np.empty(len(idx), np.bool_)
+    for j in range(len(idx)):
+        i = idx[j]
+        s = supplier[i]
+        count[s] += 1
+        levels[s, reported[i] - 1] += 1
+        total[s] += np.float64(satisfaction[i])
+        in_cohort[j] = cohort[i] and s == 0
+    return count, levels, total, in_cohort
