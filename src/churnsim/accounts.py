@@ -159,6 +159,8 @@ def new_accounts(cfg: AccountsConfig, entry_month: np.ndarray, rng: np.random.Ge
     propensity = rng.beta(cfg.propensity_alpha, cfg.propensity_beta, n).astype(np.float32)
     region = rng.integers(0, cfg.n_regions, n).astype(np.int16)
 
-    state = {name: np.full((n, *shape), value, dtype=dtype) for name, (value, dtype, shape) in _STATE.items()}
+    # zeros come from calloc: their pages are touched only when written (most slots of entrants wait months)
+    state = {name: np.zeros((n, *shape), dtype) if value == 0 else np.full((n, *shape), value, dtype=dtype)
+             for name, (value, dtype, shape) in _STATE.items()}
     return AccountTable(size0=size, tier=tier, taste=taste, propensity=propensity, region=region,
                         entry_month=entry_month.astype(np.int32), volume=size.copy(), **state)

@@ -72,10 +72,10 @@ class DecisionStep:
         if not self.kernels:
             deciders = np.flatnonzero(self._deciders())
             return deciders[u[deciders] < self.consideration(deciders)]
-        n = self.n_entered
+        n = len(self.live)
         deciders, triggers, contagion_log = np.empty(n, np.int64), np.empty(n), np.empty(n)
         m = compiled.consideration_terms(
-            n, acc.status, acc.since_month, self.month, acc.propensity, acc.satisfaction, acc.contract_end,
+            self.live, acc.since_month, self.month, acc.propensity, acc.satisfaction, acc.contract_end,
             acc.offer_from, acc.supplier, acc.rep_left, acc.wake_hazard, acc.threat_refused, acc.exposure,
             b.consider_base_per_month, b.trigger_contract_end, b.trigger_offer, b.trigger_dissatisfaction,
             b.trigger_rep_left, b.trigger_threat_refused, np.log(b.contagion_hr_per_contact),

@@ -1,10 +1,11 @@
 """Compiled loops (numba) for the steps that touch every account every month, identical to the numpy path.
 
-Each kernel does in one pass over the account slots what the numpy path does with a dozen whole-array operations
-and gathers: the rule is the one in the named mechanism module, restated operation for operation in the same
-float32/float64 types, so both paths give bit-identical results (``tests/test_kernels.py`` checks every table).
-Only arithmetic and comparisons are compiled: ``exp``/``log`` stay in numpy, whose SIMD versions round differently
-from the C library's.
+Each kernel does in one pass over the active slots (``live``, ascending: the model keeps the list as statuses
+change) what the numpy path does with a dozen whole-array operations and gathers: the rule is the one in the named
+mechanism module, restated operation for operation in the same float32/float64 types, so both paths give
+bit-identical results (``tests/test_kernels.py`` compares every table and every state array). Only arithmetic and
+comparisons are compiled: ``exp``/``log`` stay in numpy, whose SIMD versions round differently from the C
+library's.
 
 The numpy path stays the definition and the fallback: ``MarketModel(cfg, kernels=False)``, or the environment
 variable ``CHURNSIM_KERNELS=0``, or numba missing. ``benchmarks/engine.py`` measures what the kernels earn.
@@ -16,9 +17,8 @@ import os
 
 import numpy as np
 
-from churnsim.accounts import ACTIVE
-
-__all__ = ["AVAILABLE", "consideration_terms", "deliver_and_remember", "experience", "wanted"]
+__all__ = ["AVAILABLE", "below", "books", "consideration_terms", "deliver_and_remember", "experience", "memory_totals",
+           "month_aggregates", "relationships_grow", "revenue", "uncontrollable_events", "wanted"]
 
 try:
     from numba import njit
@@ -42,20 +42,18 @@ _JIT = {"cache": True, "nogil": True, "boundscheck": False}
 
 
 @njit(**_JIT)
-def deliver_and_remember(n, status, supplier, quality_s, p_incident_s, logistics_s, service_s, quality_bonus,
+def deliver_and_remember(live, supplier, quality_s, p_incident_s, logistics_s, service_s, quality_bonus,
                          incident_factor, logistics_boost, service_boost, complaint_weight, mem, p_request,
                          escalation, memory_weight, u_quality, u_logistics, u_request, u_resolve):
     """:func:`churnsim.mechanisms.delivery.deliver`, then :func:`~churnsim.mechanisms.satisfaction.remember`.
 
-    For active slots below ``n``, in place: ``complaint_weight`` and ``mem``. ``quality_s`` is quality × product
+    For the active slots ``live``, in place: ``complaint_weight`` and ``mem``. ``quality_s`` is quality × product
     value per supplier; the other ``*_s`` are the suppliers' levels; ``u_*`` this month's uniforms.
     """
     one, half = np.float32(1), np.float32(0.5)
     grow = np.float32(1 + escalation)
     keep, take = np.float32(1 - memory_weight), np.float32(memory_weight)
-    for i in range(n):
-        if status[i] != ACTIVE:
-            continue
+    for i in live:
         s = supplier[i]
         quality = np.float32(min(1.0, quality_s[s] + np.float64(quality_bonus[i])))
         incident = u_quality[i] < p_incident_s[s] * np.float64(incident_factor[i])
@@ -75,18 +73,16 @@ def deliver_and_remember(n, status, supplier, quality_s, p_incident_s, logistics
 
 
 @njit(**_JIT)
-def experience(n, status, mem, taste, expectation, price_paid_s, supplier, discount, contract_end,
+def experience(live, mem, taste, expectation, price_paid_s, supplier, discount, contract_end,
                contract_discount, promo_end, promo_discount, margin_hit, month, noise, noise_sd, cutpoints,
                satisfaction, reported):
-    """:func:`~churnsim.mechanisms.satisfaction.satisfaction` and :func:`~.reported_level`, in place, active slots.
+    """:func:`~churnsim.mechanisms.satisfaction.satisfaction` and :func:`~.reported_level`, in place, ``live`` slots.
 
     ``price_paid_s`` is each supplier's list price; the account's price follows
     :meth:`churnsim.model.MarketModel.price_paid`.
     """
     zero = np.float32(0)
-    for i in range(n):
-        if status[i] != ACTIVE:
-            continue
+    for i in live:
         gap = (mem[i, 0] - expectation[0]) * taste[i, 0]
         gap = gap + (mem[i, 1] - expectation[1]) * taste[i, 1]
         gap = gap + (mem[i, 2] - expectation[2]) * taste[i, 2]
@@ -104,7 +100,7 @@ def experience(n, status, mem, taste, expectation, price_paid_s, supplier, disco
 
 
 @njit(**_JIT)
-def consideration_terms(n, status, since_month, month, propensity, satisfaction, contract_end, offer_from,
+def consideration_terms(live, since_month, month, propensity, satisfaction, contract_end, offer_from,
                         supplier, rep_left, wake_hazard, threat_refused, exposure, base, w_contract_end, w_offer,
                         w_dissatisfaction, w_rep_left, w_threat_refused, log_hr, damping, deciders, triggers,
                         contagion_log):
@@ -114,8 +110,8 @@ def consideration_terms(n, status, since_month, month, propensity, satisfaction,
     contagion multiplier (see :func:`churnsim.mechanisms.contagion.hazard_multiplier`); returns how many.
     """
     m = 0
-    for i in range(n):
-        if status[i] != ACTIVE or since_month[i] >= month:
+    for i in live:
+        if since_month[i] >= month:
             continue
         dissatisfaction = max(0.0, -np.float64(satisfaction[i]))
         offered = offer_from[i] >= 0 and offer_from[i] != supplier[i]
@@ -131,14 +127,12 @@ def consideration_terms(n, status, since_month, month, propensity, satisfaction,
 
 
 @njit(**_JIT)
-def memory_totals(n, status, supplier, mem, n_suppliers):
+def memory_totals(live, supplier, mem, n_suppliers):
     """Active accounts per supplier and the sums of their remembered levels, summed in slot order as
     ``np.bincount`` does: ``(count (K,), totals (K, 3))`` for :meth:`churnsim.model.MarketModel.reputation`."""
     count = np.zeros(n_suppliers)
     total = np.zeros((n_suppliers, 3))
-    for i in range(n):
-        if status[i] != ACTIVE:
-            continue
+    for i in live:
         s = supplier[i]
         count[s] += 1
         for c in range(3):
@@ -147,40 +141,33 @@ def memory_totals(n, status, supplier, mem, n_suppliers):
 
 
 @njit(**_JIT)
-def revenue(n, status, supplier, volume, list_price_s, discount, contract_end, contract_discount, promo_end,
-            promo_discount, month, revenue_total, revenue_focal, slots, their_supplier, out):
-    """Active slots (in order) into ``slots``, their supplier and their revenue (see
-    :meth:`churnsim.model.MarketModel.revenue`) into ``their_supplier`` and ``out``; in a reported month (≥ 0)
-    the revenue is added to ``revenue_total`` and, with the focal firm (0), ``revenue_focal``. Returns how many."""
+def revenue(live, supplier, volume, list_price_s, discount, contract_end, contract_discount, promo_end,
+            promo_discount, month, revenue_total, revenue_focal, their_supplier, out):
+    """The supplier and revenue (see :meth:`churnsim.model.MarketModel.revenue`) of each ``live`` slot, into
+    ``their_supplier`` and ``out``; in a reported month (≥ 0) the revenue is also added to ``revenue_total`` and,
+    with the focal firm (0), to ``revenue_focal``."""
     zero = np.float32(0)
-    m = 0
-    for i in range(n):
-        if status[i] != ACTIVE:
-            continue
+    for j, i in enumerate(live):
         s = supplier[i]
         contract = contract_discount[i] if contract_end[i] >= month else zero
         promo = promo_discount[i] if promo_end[i] >= month else zero
         off = np.float64(max(max(discount[i], contract), promo))
         r = np.float64(volume[i]) * list_price_s[s] * (1 - off)
-        slots[m], their_supplier[m], out[m] = i, s, r
+        their_supplier[j], out[j] = s, r
         if month >= 0:
             revenue_total[i] += r
             if s == 0:
                 revenue_focal[i] += r
-        m += 1
-    return m
 
 
 @njit(**_JIT)
-def uncontrollable_events(n, status, volume, size0, u_event, u_contraction, edges, exit_codes, p_contraction,
+def uncontrollable_events(live, volume, size0, u_event, u_contraction, edges, exit_codes, p_contraction,
                           contraction_factor, contraction_exit_share, contraction_code, gone, reason):
-    """:func:`churnsim.mechanisms.environment.uncontrollable_events` over active slots below ``n``: shrinks
+    """:func:`churnsim.mechanisms.environment.uncontrollable_events` over the active slots ``live``: shrinks
     ``volume`` in place, fills ``gone`` (slots, in order) and their ``reason``; returns how many leave."""
     factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
     m = 0
-    for i in range(n):
-        if status[i] != ACTIVE:
-            continue
+    for i in live:
         kind = (u_event[i] >= edges[0]) + (u_event[i] >= edges[1]) + (u_event[i] >= edges[2])
         if kind < 3:
             gone[m], reason[m] = i, exit_codes[kind]
@@ -194,28 +181,24 @@ def uncontrollable_events(n, status, volume, size0, u_event, u_contraction, edge
 
 
 @njit(**_JIT)
-def books(n, status, rep, supplier, n_reps, n_suppliers):
+def books(live, rep, supplier, n_reps, n_suppliers):
     """Active accounts per salesperson slot and per supplier (``np.bincount`` of ``rep`` and ``supplier``)."""
     per_rep = np.zeros(n_reps, np.int64)
     per_supplier = np.zeros(n_suppliers, np.int64)
-    for i in range(n):
-        if status[i] == ACTIVE:
-            per_rep[rep[i]] += 1
-            per_supplier[supplier[i]] += 1
+    for i in live:
+        per_rep[rep[i]] += 1
+        per_supplier[supplier[i]] += 1
     return per_rep, per_supplier
 
 
 @njit(**_JIT)
-def relationships_grow(n, status, supplier, rc_firm, rc_rep, pull, selling_s, growth, rep_owned_share, pull_decay):
-    """The relationship part of :meth:`churnsim.model.MarketModel.end_month`, in place, slots below ``n``."""
-    rate, firm_share = np.float32(growth), np.float32(1 - rep_owned_share)
-    rep_share, fade = np.float32(rep_owned_share), np.float32(1 - pull_decay)
-    for i in range(n):
-        if status[i] == ACTIVE:
-            grow = rate * (np.float32(1) - rc_firm[i] - rc_rep[i]) * np.float32(selling_s[supplier[i]])
-            rc_firm[i] += grow * firm_share
-            rc_rep[i] += grow * rep_share
-        pull[i] *= fade
+def relationships_grow(live, supplier, rc_firm, rc_rep, selling_s, growth, rep_owned_share):
+    """Relationship capital of the ``live`` slots grows, in place (see :meth:`churnsim.model.MarketModel.end_month`)."""
+    rate, firm_share, rep_share = np.float32(growth), np.float32(1 - rep_owned_share), np.float32(rep_owned_share)
+    for i in live:
+        grow = rate * (np.float32(1) - rc_firm[i] - rc_rep[i]) * np.float32(selling_s[supplier[i]])
+        rc_firm[i] += grow * firm_share
+        rc_rep[i] += grow * rep_share
 
 
 @njit(**_JIT)

@@ -70,6 +70,7 @@ class MarketModel(DecisionStep, mesa.Model):
         self.n_suppliers = len(self.suppliers)
         self._n_initial = cfg.n_accounts
         self.n_entered = self._entered_by(self.month)
+        self.live = np.flatnonzero(self.accounts.active())  # active slots, ascending (statuses change in environment)
         self._expectation = np.asarray(cfg.market.behaviour.expectation, dtype=np.float32)
         self._cutpoints = np.asarray(cfg.market.behaviour.report_cutpoints, dtype=np.float32)
         self._sup = {name: np.array([getattr(s.cfg, name) for s in self.suppliers], dtype=np.float64) for name in
@@ -186,7 +187,7 @@ class MarketModel(DecisionStep, mesa.Model):
     def _compute_reputation(self) -> np.ndarray:
         acc = self.accounts
         if self.kernels:
-            n, total = compiled.memory_totals(self.n_entered, acc.status, acc.supplier, acc.mem, self.n_suppliers)
+            n, total = compiled.memory_totals(self.live, acc.supplier, acc.mem, self.n_suppliers)
         else:
             idx = np.flatnonzero(acc.active())
             s = acc.supplier[idx]
@@ -212,9 +213,9 @@ class MarketModel(DecisionStep, mesa.Model):
         env, u_event, u_contraction = self.cfg.market.environment, *self.draws_of("environment.event",
                                                                                   "environment.contraction")
         if self.kernels:
-            gone, reason = np.empty(self.n_entered, np.int64), np.empty(self.n_entered, np.int8)
+            gone, reason = np.empty(len(self.live), np.int64), np.empty(len(self.live), np.int8)
             m = compiled.uncontrollable_events(
-                self.n_entered, acc.status, acc.volume, acc.size0, u_event, u_contraction,
+                self.live, acc.volume, acc.size0, u_event, u_contraction,
                 np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]), environment.EXIT_CODES,
                 env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"), gone,
                 reason)
@@ -226,6 +227,7 @@ class MarketModel(DecisionStep, mesa.Model):
             gone = np.flatnonzero(exits)
             reason = reason[gone]
         acc.status[gone] = EXITED
+        self.live = self.live[acc.status[self.live] == ACTIVE]
         acc.exit_month[gone] = self.month
         acc.exit_reason[gone] = reason
         self.recorder.departures(gone, acc.supplier[gone], -1, reason)
@@ -249,6 +251,10 @@ class MarketModel(DecisionStep, mesa.Model):
                                  self.cfg.market.behaviour)
         chosen = choose(comps.sum(axis=2), self.draws_at("entry.choice", slots), self.present())
         acc.status[slots] = ACTIVE
+        if len(self.live) and slots[0] <= self.live[-1]:  # the first month: some initial accounts enter again
+            self.live = np.flatnonzero(acc.active())
+        else:  # entrants take the slots after every slot entered before
+            self.live = np.concatenate([self.live, slots])
         acc.first_supplier[slots] = chosen
         self._join(slots, chosen)
         self.recorder.acquisitions(slots, -1, chosen)
@@ -310,7 +316,7 @@ class MarketModel(DecisionStep, mesa.Model):
         u = [self.draws(f"delivery.{name}") for name in ("quality", "logistics", "request", "resolve")]
         if self.kernels:
             compiled.deliver_and_remember(
-                self.n_entered, acc.status, acc.supplier, sup["quality"] * value, sup["p_quality_incident"],
+                self.live, acc.supplier, sup["quality"] * value, sup["p_quality_incident"],
                 sup["logistics_reliability"], sup["service_level"], acc.quality_bonus, acc.incident_factor,
                 acc.logistics_boost, acc.service_boost, acc.complaint_weight, acc.mem, b.p_service_request,
                 b.complaint_escalation, b.satisfaction_memory, *u)
@@ -335,7 +341,7 @@ class MarketModel(DecisionStep, mesa.Model):
         noise = self.streams.generator("satisfaction.report", self.month).standard_normal(self.n_entered)
         if self.kernels:
             compiled.experience(
-                self.n_entered, acc.status, acc.mem, acc.taste, self._expectation, self.list_prices(), acc.supplier,
+                self.live, acc.mem, acc.taste, self._expectation, self.list_prices(), acc.supplier,
                 acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
                 acc.margin_hit, self.month, noise, b.report_noise_sd, self._cutpoints, acc.satisfaction,
                 acc.reported)
@@ -386,7 +392,7 @@ class MarketModel(DecisionStep, mesa.Model):
         n_reps = len(reps.employer)
         active = acc.active()
         if self.kernels:
-            book, share = compiled.books(self.n_entered, acc.status, acc.rep, acc.supplier, n_reps, self.n_suppliers)
+            book, share = compiled.books(self.live, acc.rep, acc.supplier, n_reps, self.n_suppliers)
             share = share.astype(np.float64)
         else:
             book = np.bincount(acc.rep[active], minlength=n_reps)
@@ -427,12 +433,11 @@ class MarketModel(DecisionStep, mesa.Model):
         """Revenue, costs and profit of every supplier this month."""
         acc = self.accounts
         if self.kernels:
-            n = self.n_entered
-            idx, s, revenue = np.empty(n, np.int64), np.empty(n, acc.supplier.dtype), np.empty(n)
-            m = compiled.revenue(n, acc.status, acc.supplier, acc.volume, self.list_prices(), acc.discount,
-                                 acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
-                                 self.month, acc.revenue_total, acc.revenue_focal, idx, s, revenue)
-            idx, s, revenue = idx[:m], s[:m], revenue[:m]
+            idx = self.live
+            s, revenue = np.empty(len(idx), acc.supplier.dtype), np.empty(len(idx))
+            compiled.revenue(idx, acc.supplier, acc.volume, self.list_prices(), acc.discount, acc.contract_end,
+                             acc.contract_discount, acc.promo_end, acc.promo_discount, self.month, acc.revenue_total,
+                             acc.revenue_focal, s, revenue)
         else:
             idx = np.flatnonzero(acc.active())
             revenue = self.revenue(idx)
@@ -452,10 +457,11 @@ class MarketModel(DecisionStep, mesa.Model):
         gap to full each month.
         """
         acc, b = self.accounts, self.cfg.market.behaviour
-        if self.kernels:  # slots not yet entered hold no relationship and no pull
-            compiled.relationships_grow(self.n_entered, acc.status, acc.supplier, acc.rc_firm, acc.rc_rep, acc.pull,
+        if self.kernels:
+            compiled.relationships_grow(self.live, acc.supplier, acc.rc_firm, acc.rc_rep,
                                         self._sup["relationship_selling"], b.relationship_growth_per_month,
-                                        b.rep_owned_share, b.pull_decay_per_month)
+                                        b.rep_owned_share)
+            acc.pull[: self.n_entered] *= np.float32(1 - b.pull_decay_per_month)  # slots not yet entered hold none
         else:
             gap = 1 - acc.rc_firm - acc.rc_rep
             selling = self._sup["relationship_selling"].astype(np.float32)[acc.supplier]

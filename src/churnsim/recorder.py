@@ -180,13 +180,15 @@ class Recorder:
     def _frame(self, name: str, columns: dict) -> pd.DataFrame:
         """Table ``name`` from freshly made column arrays (not copied again), with the run's columns in front."""
         df = pd.DataFrame({**self._run_columns(len(next(iter(columns.values())))), **columns}, copy=False)
-        for c in ("strategy", "competitors", "market"):
-            df[c] = df[c].astype("category")
         return check_table(name, df)
 
     def _run_columns(self, n: int) -> dict:
+        """The run's identifying columns: one-category categoricals built from codes (no string per row)."""
         cfg = self.model.cfg
-        return {"strategy": cfg.strategy.name, "competitors": cfg.competitors.name, "market": cfg.market.name,
+        codes = np.zeros(n, np.int8)
+        names = {"strategy": cfg.strategy.name, "competitors": cfg.competitors.name, "market": cfg.market.name}
+        return {**{key: pd.Categorical.from_codes(codes, categories=pd.Index([value], dtype="str"))
+                   for key, value in names.items()},
                 "replicate": np.full(n, cfg.replicate, np.int64), "seed": np.full(n, cfg.seed, np.int64)}
 
     def _names(self, codes: np.ndarray) -> pd.Categorical:
