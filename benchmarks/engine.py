@@ -4,7 +4,8 @@ Run: ``make bench`` (or ``python benchmarks/engine.py [--sizes 10000 100000 1000
 machine, then one line per figure. Account-months count every month simulated, burn-in included, times the
 accounts in the market at the start. Each figure is the best of ``--repeat`` runs (the least disturbed by other
 work on the machine) after one warm-up run that loads the compiled kernels. Times are in-process: building the
-model and running it, not writing outputs (``benchmarks/memory.py`` and ``benchmarks/sweep.py`` cover those).
+model and running it, its tables kept in memory, not written (``benchmarks/memory.py`` measures memory with every
+output written, ``benchmarks/sweep.py`` whole sweeps).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import argparse
 import gc
 import os
 import platform
-import resource
 import time
 
 from churnsim.config import RunConfig
@@ -75,7 +75,6 @@ def main() -> None:
         cfg = RunConfig(n_accounts=n, months=args.months)
         took = seconds(cfg, args.repeat if n < 1_000_000 else 1)
         months_only = run_seconds(cfg, 1) if n == 1_000_000 else None
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         note = ""
         if n == 10_000 and args.months == 60:
             note = f"  (target ≤ {TARGET_10K} s: {'met' if took <= TARGET_10K else 'not met'})"
@@ -84,7 +83,7 @@ def main() -> None:
             note = (f"  (target ≥ {TARGET_RATE / 1e6:.0f} M/s: {'met' if rate >= TARGET_RATE else 'not met'}; "
                     f"construction excluded: {months_only:.2f} s, {account_months(cfg) / months_only / 1e6:.2f} M/s)")
         print(f"accounts={n:>9,d} × {args.months}+{cfg.burn_in_months} months: {took:7.2f} s, "
-              f"{account_months(cfg) / took / 1e6:6.2f} M account-months/s, peak RSS so far {peak:,.0f} MB{note}")
+              f"{account_months(cfg) / took / 1e6:6.2f} M account-months/s{note}")
 
     mid = RunConfig(n_accounts=100_000, months=args.months)
     compiled, plain = seconds(mid, args.repeat), seconds(mid, 1, kernels=False)

@@ -78,20 +78,23 @@ def test_threats_come_from_key_accounts_off_terms_at_the_rate_and_rise_with_diss
     cfg = ThreatsConfig(rate_per_month=0.02, dissatisfaction_rate=1.0)
     i = np.arange(n)
     tier = np.where(i % 4 == 0, 0, 1)  # a quarter are key accounts
-    on_terms = i % 4 == 1  # some regular accounts are on special terms, no key account is
+    promo_end = np.where(i % 4 == 1, 5, -1)  # at month 0 some regular accounts are on special terms, no key account
     satisfaction = np.where((i // 4) % 2 == 0, 0.05, -0.1)
     supplier, p_concede = i % 2, np.array([0.3, 0.3])
-    conceded, refused = threats.negotiate(np.ones(n, bool), tier, on_terms, satisfaction, supplier, p_concede,
-                                          u("threat", n), u("concede", n).__getitem__, cfg)
+    may = threats.candidates(i, tier, promo_end, 0)
+    np.testing.assert_array_equal(may, np.flatnonzero(tier == 0))
+    conceded_slots, refused_slots = threats.negotiate(may, satisfaction, supplier, p_concede, u("threat", n),
+                                                      u("concede", n).__getitem__, cfg)
+    conceded, refused = np.zeros(n, bool), np.zeros(n, bool)
+    conceded[conceded_slots], refused[refused_slots] = True, True
     threat = conceded | refused
     assert not np.any(conceded & refused) and not threat[tier != 0].any()
     happy, unhappy = (tier == 0) & (satisfaction > 0), (tier == 0) & (satisfaction < 0)
     assert_binomial(int(threat[happy].sum()), int(happy.sum()), 1 - np.exp(-0.02))
     assert_binomial(int(threat[unhappy].sum()), int(unhappy.sum()), 1 - np.exp(-(0.02 + 0.1)))
     assert_binomial(int(conceded.sum()), int(threat.sum()), 0.3)
-    on = threats.negotiate(np.ones(n, bool), tier, np.ones(n, bool), satisfaction, supplier, p_concede,
-                           u("threat", n), u("concede", n).__getitem__, cfg)
-    assert not (on[0] | on[1]).any()  # an account already on special terms does not threaten
+    on = threats.candidates(i, tier, np.full(n, 3), 0)
+    assert len(on) == 0  # an account already on special terms does not threaten
 
 
 # ---- configuration -------------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ import os
 
 import numpy as np
 
-__all__ = ["AVAILABLE", "below", "books", "consideration_terms", "deliver_and_remember", "experience", "memory_totals",
-           "month_aggregates", "relationships_grow", "revenue", "uncontrollable_events", "wanted"]
+__all__ = ["AVAILABLE", "below", "books", "consideration_terms", "deliver_and_remember", "experience", "key_candidates",
+           "memory_totals", "month_aggregates", "relationships_grow", "revenue", "served_by", "uncontrollable_events",
+           "wanted"]
 
 try:
     from numba import njit
@@ -141,11 +142,12 @@ def memory_totals(live, supplier, mem, n_suppliers):
 
 
 @njit(**_JIT)
-def revenue(live, supplier, volume, list_price_s, discount, contract_end, contract_discount, promo_end,
-            promo_discount, month, revenue_total, revenue_focal, their_supplier, out):
-    """The supplier and revenue (see :meth:`churnsim.model.MarketModel.revenue`) of each ``live`` slot, into
-    ``their_supplier`` and ``out``; in a reported month (≥ 0) the revenue is also added to ``revenue_total`` and,
-    with the focal firm (0), to ``revenue_focal``."""
+def revenue(live, supplier, tier, volume, list_price_s, discount, contract_end, contract_discount, promo_end,
+            promo_discount, month, revenue_total, revenue_focal, out, by_supplier, by_tier):
+    """The revenue (see :meth:`churnsim.model.MarketModel.revenue`) of each ``live`` slot, into ``out``, summed per
+    supplier into ``by_supplier`` (in order, as ``np.bincount`` does) and counted per supplier and tier into
+    ``by_tier``; in a reported month (≥ 0) the revenue is also added
+    to ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``."""
     zero = np.float32(0)
     for j, i in enumerate(live):
         s = supplier[i]
@@ -153,7 +155,9 @@ def revenue(live, supplier, volume, list_price_s, discount, contract_end, contra
         promo = promo_discount[i] if promo_end[i] >= month else zero
         off = np.float64(max(max(discount[i], contract), promo))
         r = np.float64(volume[i]) * list_price_s[s] * (1 - off)
-        their_supplier[j], out[j] = s, r
+        out[j] = r
+        by_supplier[s] += r
+        by_tier[s, tier[i]] += 1
         if month >= 0:
             revenue_total[i] += r
             if s == 0:
@@ -162,21 +166,26 @@ def revenue(live, supplier, volume, list_price_s, discount, contract_end, contra
 
 @njit(**_JIT)
 def uncontrollable_events(live, volume, size0, u_event, u_contraction, edges, exit_codes, p_contraction,
-                          contraction_factor, contraction_exit_share, contraction_code, gone, reason):
+                          contraction_factor, contraction_exit_share, contraction_code, gone, reason, staying):
     """:func:`churnsim.mechanisms.environment.uncontrollable_events` over the active slots ``live``: shrinks
-    ``volume`` in place, fills ``gone`` (slots, in order) and their ``reason``; returns how many leave."""
+    ``volume`` in place, fills ``gone`` (slots, in order) and their ``reason``, and ``staying`` with the rest of
+    ``live``; returns how many leave."""
     factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
-    m = 0
+    m = k = 0
     for i in live:
         kind = (u_event[i] >= edges[0]) + (u_event[i] >= edges[1]) + (u_event[i] >= edges[2])
         if kind < 3:
             gone[m], reason[m] = i, exit_codes[kind]
             m += 1
-        elif u_contraction[i] < p_contraction:
+            continue
+        if u_contraction[i] < p_contraction:
             volume[i] *= factor
             if volume[i] < exit_share * size0[i]:
                 gone[m], reason[m] = i, contraction_code
                 m += 1
+                continue
+        staying[k] = i
+        k += 1
     return m
 
 
@@ -230,3 +239,27 @@ def month_aggregates(idx, supplier, reported, satisfaction, cohort, n_suppliers)
         total[s] += np.float64(satisfaction[i])
         in_cohort[j] = cohort[i] and s == 0
     return count, levels, total, in_cohort
+
+
+@njit(**_JIT)
+def key_candidates(live, tier, promo_end, month, key):
+    """:func:`churnsim.mechanisms.threats.candidates`: the ``live`` key accounts with no promotion in ``month``."""
+    out = np.empty(len(live), np.int64)
+    m = 0
+    for i in live:
+        if tier[i] == key and promo_end[i] < month:
+            out[m] = i
+            m += 1
+    return out[:m]
+
+
+@njit(**_JIT)
+def served_by(live, rep, flagged):
+    """The ``live`` slots whose salesperson slot is ``flagged`` (say, quitting this month)."""
+    out = np.empty(len(live), np.int64)
+    m = 0
+    for i in live:
+        if flagged[rep[i]]:
+            out[m] = i
+            m += 1
+    return out[:m]

@@ -22,7 +22,7 @@ from churnsim.mechanisms import channel_conflict, environment, parallel_trading,
 from churnsim.mechanisms.choice import ChoiceSet, choose, value_components
 from churnsim.mechanisms.delivery import deliver
 from churnsim.mechanisms.innovation import product_value
-from churnsim.mechanisms.money import monthly_ledger
+from churnsim.mechanisms.money import ledger_of, monthly_ledger
 from churnsim.mechanisms.satisfaction import remember, reported_level, satisfaction
 from churnsim.population import initial_market, rep_slot
 from churnsim.reasons import code
@@ -213,21 +213,22 @@ class MarketModel(DecisionStep, mesa.Model):
         env, u_event, u_contraction = self.cfg.market.environment, *self.draws_of("environment.event",
                                                                                   "environment.contraction")
         if self.kernels:
-            gone, reason = np.empty(len(self.live), np.int64), np.empty(len(self.live), np.int8)
+            n = len(self.live)
+            gone, reason, staying = np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64)
             m = compiled.uncontrollable_events(
                 self.live, acc.volume, acc.size0, u_event, u_contraction,
                 np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]), environment.EXIT_CODES,
                 env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"), gone,
-                reason)
-            gone, reason = gone[:m], reason[:m]
+                reason, staying)
+            gone, reason, self.live = gone[:m], reason[:m], staying[: n - m]
         else:
             n = self.n_entered
             exits, reason = environment.uncontrollable_events(acc.active()[:n], acc.volume[:n], acc.size0[:n],
                                                               u_event, u_contraction, env)
             gone = np.flatnonzero(exits)
             reason = reason[gone]
+            self.live = self.live[~exits[self.live]]
         acc.status[gone] = EXITED
-        self.live = self.live[acc.status[self.live] == ACTIVE]
         acc.exit_month[gone] = self.month
         acc.exit_reason[gone] = reason
         self.recorder.departures(gone, acc.supplier[gone], -1, reason)
@@ -376,25 +377,28 @@ class MarketModel(DecisionStep, mesa.Model):
     def threats(self) -> None:
         """Key accounts threaten to leave for special terms; their supplier concedes (a discount) or refuses."""
         acc, cfg, month = self.accounts, self.cfg.market.threats, self.month
+        candidates = (compiled.key_candidates(self.live, acc.tier, acc.promo_end, month, threats.KEY) if self.kernels
+                      else threats.candidates(self.live, acc.tier, acc.promo_end, month))
         conceded, refused = threats.negotiate(
-            acc.active(), acc.tier, acc.promo_end >= month, acc.satisfaction, acc.supplier, self._sup["p_concede"],
-            self.draws("threats.threat"), lambda slots: self.draws_at("threats.concede", slots), cfg)
+            candidates, acc.satisfaction, acc.supplier, self._sup["p_concede"], self.draws("threats.threat"),
+            lambda slots: self.draws_at("threats.concede", slots), cfg)
         acc.promo_discount[conceded] = cfg.discount
         acc.promo_end[conceded] = month + cfg.months - 1
-        acc.threat_refused[:] = refused
-        for col, mask in enumerate((conceded, refused)):
-            self.threat_outcomes[:, col] += np.bincount(acc.supplier[mask], minlength=self.n_suppliers)
+        acc.threat_refused[:] = False
+        acc.threat_refused[refused] = True
+        for col, slots in enumerate((conceded, refused)):
+            self.threat_outcomes[:, col] += np.bincount(acc.supplier[slots], minlength=self.n_suppliers)
 
     # ---- 5. sales force --------------------------------------------------------------------------------------
     def sales_force(self) -> None:
         """Morale moves with last month's churn; salespeople quit, some to competitors, pulling their accounts."""
         acc, reps, sf = self.accounts, self.reps, self.cfg.market.salesforce
         n_reps = len(reps.employer)
-        active = acc.active()
         if self.kernels:
             book, share = compiled.books(self.live, acc.rep, acc.supplier, n_reps, self.n_suppliers)
             share = share.astype(np.float64)
         else:
+            active = acc.active()
             book = np.bincount(acc.rep[active], minlength=n_reps)
             share = np.bincount(acc.supplier[active], minlength=self.n_suppliers).astype(np.float64)
         book = book + self._rep_departures
@@ -412,8 +416,12 @@ class MarketModel(DecisionStep, mesa.Model):
         leavers = np.flatnonzero(quitting)
         self.recorder.rep_moves(reps.person[leavers], reps.employer[leavers], dest[leavers],
                                 reps.courted_by[leavers] >= 0)
-        affected = (np.flatnonzero(active & quitting[np.maximum(acc.rep, 0)]) if len(leavers)
-                    else np.zeros(0, np.int64))
+        if not len(leavers):
+            affected = np.zeros(0, np.int64)
+        elif self.kernels:
+            affected = compiled.served_by(self.live, acc.rep, quitting)
+        else:
+            affected = self.live[quitting[acc.rep[self.live]]]
         new_employer = dest[acc.rep[affected]]
         moved = new_employer >= 0
         acc.pull_supplier[affected[moved]] = new_employer[moved]
@@ -432,12 +440,15 @@ class MarketModel(DecisionStep, mesa.Model):
     def money(self) -> None:
         """Revenue, costs and profit of every supplier this month."""
         acc = self.accounts
+        costs = (self._sup["cogs_share"], self._cost_to_serve, self.recorder.acquired_by_tier(),
+                 self._sup["acquisition_cost_multiple"], self.recorder.month_strategy_cost)
         if self.kernels:
-            idx = self.live
-            s, revenue = np.empty(len(idx), acc.supplier.dtype), np.empty(len(idx))
-            compiled.revenue(idx, acc.supplier, acc.volume, self.list_prices(), acc.discount, acc.contract_end,
-                             acc.contract_discount, acc.promo_end, acc.promo_discount, self.month, acc.revenue_total,
-                             acc.revenue_focal, s, revenue)
+            idx, k = self.live, self.n_suppliers
+            revenue, by_supplier, by_tier = np.empty(len(idx)), np.zeros(k), np.zeros((k, 3), np.int64)
+            compiled.revenue(idx, acc.supplier, acc.tier, acc.volume, self.list_prices(), acc.discount,
+                             acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount, self.month,
+                             acc.revenue_total, acc.revenue_focal, revenue, by_supplier, by_tier)
+            ledger = ledger_of(by_supplier, by_tier, *costs)
         else:
             idx = np.flatnonzero(acc.active())
             revenue = self.revenue(idx)
@@ -445,9 +456,7 @@ class MarketModel(DecisionStep, mesa.Model):
             if self.month >= 0:
                 acc.revenue_total[idx] += revenue
                 acc.revenue_focal[idx[s == 0]] += revenue[s == 0]
-        ledger = monthly_ledger(s, acc.tier[idx], revenue, self.n_suppliers, self._sup["cogs_share"],
-                                self._cost_to_serve, self.recorder.acquired_by_tier(),
-                                self._sup["acquisition_cost_multiple"], self.recorder.month_strategy_cost)
+            ledger = monthly_ledger(s, acc.tier[idx], revenue, self.n_suppliers, *costs)
         self.recorder.end_month(ledger, idx, revenue)
 
     def end_month(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Ledger", "discount_factor", "monthly_ledger"]
+__all__ = ["Ledger", "discount_factor", "ledger_of", "monthly_ledger"]
 
 Ledger = dict[str, np.ndarray]
 
@@ -34,6 +34,14 @@ def monthly_ledger(supplier: np.ndarray, tier: np.ndarray, revenue: np.ndarray, 
     """
     rev = np.bincount(supplier, weights=revenue, minlength=n_suppliers)
     counts = np.bincount(supplier.astype(np.int64) * 3 + tier, minlength=3 * n_suppliers).reshape(n_suppliers, 3)
+    return ledger_of(rev, counts, cogs_share, cost_to_serve, acquired_tier_counts, acquisition_cost_multiple,
+                     strategy_cost)
+
+
+def ledger_of(rev: np.ndarray, counts: np.ndarray, cogs_share: np.ndarray, cost_to_serve: np.ndarray,
+              acquired_tier_counts: np.ndarray, acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray,
+              ) -> Ledger:
+    """:func:`monthly_ledger` from each supplier's revenue (K,) and its active accounts by tier (K, 3)."""
     ledger = {
         "revenue": rev,
         "cogs": cogs_share * rev,

@@ -17,33 +17,35 @@ import numpy as np
 
 from churnsim.config import ThreatsConfig
 
-__all__ = ["negotiate"]
+__all__ = ["KEY", "candidates", "negotiate"]
 
-_KEY = 0  # tier index of key accounts
+KEY = 0  # tier index of key accounts
 
 
-def negotiate(active: np.ndarray, tier: np.ndarray, on_terms: np.ndarray, satisfaction: np.ndarray,
-              supplier: np.ndarray, p_concede: np.ndarray, u_threat: np.ndarray,
-              u_concede: Callable[[np.ndarray], np.ndarray],
-              cfg: ThreatsConfig) -> tuple[np.ndarray, np.ndarray]:
+def candidates(live: np.ndarray, tier: np.ndarray, promo_end: np.ndarray, month: int) -> np.ndarray:
+    """The accounts that may threaten this month: of the active slots ``live`` (ascending), the key accounts not on
+    special terms (no promotional discount running in ``month``)."""
+    return live[(tier[live] == KEY) & (promo_end[live] < month)]
+
+
+def negotiate(candidates: np.ndarray, satisfaction: np.ndarray, supplier: np.ndarray, p_concede: np.ndarray,
+              u_threat: np.ndarray, u_concede: Callable[[np.ndarray], np.ndarray], cfg: ThreatsConfig,
+              ) -> tuple[np.ndarray, np.ndarray]:
     """This month's threats and their outcome.
 
     Args:
-        active, tier, on_terms, satisfaction, supplier: per account slot (``on_terms``: an active promotional
-            discount).
+        candidates: slots that may threaten (see :func:`candidates`), ascending.
+        satisfaction, supplier: per account slot.
         p_concede: (K,) each supplier's chance of conceding.
         u_threat: this month's uniforms of the threat stream, one per slot entered so far.
         u_concede: this month's uniforms of the concede stream at the given (ascending) slots.
         cfg: threat rates and the terms a conceded threat wins.
 
     Returns:
-        (conceded, refused): masks of the accounts that won the terms and of those refused.
+        (conceded, refused): the slots that won the terms and those refused, ascending.
     """
-    idx = np.flatnonzero(active & (tier == _KEY) & ~on_terms)
-    hazard = cfg.rate_per_month + cfg.dissatisfaction_rate * np.maximum(0.0, -satisfaction[idx].astype(np.float64))
-    threat = idx[u_threat[idx] < -np.expm1(-hazard)]
+    hazard = cfg.rate_per_month + cfg.dissatisfaction_rate * np.maximum(
+        0.0, -satisfaction[candidates].astype(np.float64))
+    threat = candidates[u_threat[candidates] < -np.expm1(-hazard)]
     concede = u_concede(threat) < p_concede[supplier[threat]]
-    conceded, refused = np.zeros(len(active), bool), np.zeros(len(active), bool)
-    conceded[threat[concede]] = True
-    refused[threat[~concede]] = True
-    return conceded, refused
+    return threat[concede], threat[~concede]
