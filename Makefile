@@ -12,7 +12,7 @@ $(BIN)/python:
 
 # Reinstall whenever pyproject.toml changes (the package itself is editable: source edits need no reinstall).
 $(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	$(BIN)/python -m pip install --quiet --editable '.[dev,slurm]'
 	touch $@
 
 ## demo: a small strategy comparison on the built-in defaults (every shipped strategy × 5 replicates), then its report

@@ -1,7 +1,9 @@
-"""Sweeps under Hydra's joblib launcher (the default) write exactly what the basic launcher writes, job for job.
+"""Sweeps under every shipped launcher write exactly what the basic launcher writes, job for job.
 
-Both sweeps run with the ``churnsim`` console script in fresh processes, at tiny size; jobs are matched by their
-overrides (``.hydra/overrides.yaml``), not by job number.
+Each sweep runs with the ``churnsim`` console script in a fresh process, at tiny size; jobs are matched by their
+overrides (``.hydra/overrides.yaml``), not by job number. The joblib launcher is the default; submitit's and Ray's
+come with the optional extras ``.[slurm]`` and ``.[ray]``, and their tests are skipped where those are not installed.
+The Ray sweep starts a local Ray cluster (on a loopback address) and is in the slow tier.
 """
 
 from __future__ import annotations
@@ -24,20 +26,41 @@ from churnsim.workers import THREAD_VARIABLES, SingleThreadedWorkers
 
 CHURNSIM = str(Path(sys.executable).with_name("churnsim"))
 SWEEP = ["strategy=baseline,contracts", "replicate=0,1", "n_accounts=300", "months=6", "burn_in_months=2"]
-LAUNCHERS = {"basic": ["hydra/launcher=basic"], "joblib": ["hydra.launcher.n_jobs=2"]}
+LAUNCHERS = {
+    "basic": ["hydra/launcher=basic"],
+    "joblib": ["hydra.launcher.n_jobs=2"],
+    "submitit_local": ["hydra/launcher=submitit_local"],
+    "ray_local": ["hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2"],
+}
+EXTRAS = {  # the modules a launcher needs beyond `.[dev]`, from the extras `.[slurm]` and `.[ray]`
+    "submitit_local": ["submitit", "hydra_plugins.hydra_submitit_launcher"],
+    "slurm": ["submitit", "hydra_plugins.hydra_submitit_launcher"],
+    "ray_local": ["ray", "hydra_plugins.hydra_ray_launcher"],
+}
+
+
+def _needs(launcher: str) -> None:
+    """Skip the calling test unless the optional extra of ``launcher`` is installed."""
+    for module in EXTRAS.get(launcher, []):
+        pytest.importorskip(module, reason=f"hydra/launcher={launcher} needs its optional extra")
 
 
 @pytest.fixture(scope="module")
-def sweeps(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
-    """The same 4-job sweep run with each launcher, into its own sweep directory."""
+def sweeps(tmp_path_factory):
+    """``sweeps(name)``: the same 4-job sweep run with launcher ``name`` into its own sweep directory, run once."""
     root = tmp_path_factory.mktemp("launchers")
-    runs = {}
-    for name, launcher in LAUNCHERS.items():
-        done = subprocess.run([CHURNSIM, "-m", *SWEEP, *launcher, f"hydra.sweep.dir={name}"], cwd=root,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-        runs[name] = root / name, done
-    return runs
+    runs: dict[str, tuple[Path, subprocess.CompletedProcess]] = {}
+
+    def sweep(name: str) -> tuple[Path, subprocess.CompletedProcess]:
+        if name not in runs:
+            _needs(name)
+            done = subprocess.run([CHURNSIM, "-m", *SWEEP, *LAUNCHERS[name], f"hydra.sweep.dir={name}"], cwd=root,
+                                  capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            runs[name] = root / name, done
+        return runs[name]
+
+    return sweep
 
 
 def _jobs(sweep_dir: Path) -> dict[tuple[str, ...], Path]:
@@ -46,11 +69,12 @@ def _jobs(sweep_dir: Path) -> dict[tuple[str, ...], Path]:
             for d in sweep_dir.iterdir() if (d / ".hydra").is_dir()}
 
 
-def test_joblib_and_basic_launchers_write_identical_runs(sweeps):
-    basic, joblib = _jobs(sweeps["basic"][0]), _jobs(sweeps["joblib"][0])
-    assert len(basic) == 4 and basic.keys() == joblib.keys()
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local", pytest.param("ray_local", marks=pytest.mark.slow)])
+def test_every_launcher_writes_what_the_basic_launcher_writes(sweeps, launcher):
+    basic, others = _jobs(sweeps("basic")[0]), _jobs(sweeps(launcher)[0])
+    assert len(basic) == 4 and basic.keys() == others.keys()
     for overrides, job in basic.items():
-        other = joblib[overrides]
+        other = others[overrides]
         assert json.loads((job / "summary.json").read_text()) == json.loads((other / "summary.json").read_text())
         for table in SCHEMAS:
             pd.testing.assert_frame_equal(pd.read_parquet(job / f"{table}.parquet"),
@@ -58,7 +82,7 @@ def test_joblib_and_basic_launchers_write_identical_runs(sweeps):
 
 
 def test_parallel_jobs_print_one_line_each_numbered_in_order(sweeps):
-    sweep_dir, done = sweeps["joblib"]
+    sweep_dir, done = sweeps("joblib")
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
     assert [line.split("]")[0] for line in lines] == [f"[{k}/4" for k in range(1, 5)]
     labels = sorted(line.split("] ")[1].split(" done in ")[0] for line in lines)
@@ -85,3 +109,36 @@ def test_workers_default_to_one_thread_but_keep_what_the_user_set(monkeypatch):
     SingleThreadedWorkers().on_multirun_start(config=None)
     assert {name: os.environ[name] for name in THREAD_VARIABLES} == {
         name: "3" if name == "OMP_NUM_THREADS" else "1" for name in THREAD_VARIABLES}
+
+
+def test_ray_local_starts_a_cluster_on_loopback_with_one_thread_per_job():
+    _needs("ray_local")
+    launcher = _launcher("hydra/launcher=ray_local")
+    assert launcher._target_.endswith(".RayLauncher") and launcher.ray.init.address is None
+    assert launcher.ray.init._node_ip_address.startswith("127.") and launcher.ray.remote.num_cpus == 1
+    assert set(launcher.ray.init.runtime_env.env_vars) == set(THREAD_VARIABLES)
+
+
+def test_slurm_launcher_submits_one_array_with_the_partition_time_and_parallelism_given(tmp_path):
+    """A stand-in ``sbatch`` keeps the script submitit submits, and the environment the array's tasks inherit.
+
+    No cluster: the stand-in refuses the job after keeping them, so the sweep fails; submitit only checks that
+    ``srun`` exists.
+    """
+    _needs("slurm")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for command, script in {"sbatch": 'cp "$1" submitted.sh\nenv > submitted.env\nexit 1', "srun": "exit 1"}.items():
+        (bin_dir / command).write_text(f"#!/bin/sh\n{script}\n")
+        (bin_dir / command).chmod(0o755)
+    env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    subprocess.run([CHURNSIM, "-m", *SWEEP, "hydra/launcher=slurm", "hydra.launcher.partition=cpu",
+                    "hydra.launcher.timeout_min=30", "hydra.launcher.array_parallelism=3", "hydra.sweep.dir=slurm"],
+                   cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    script = (tmp_path / "submitted.sh").read_text().splitlines()
+    for line in ("--partition=cpu", "--time=30", "--array=0-3%3", "--cpus-per-task=1", "--job-name=churnsim"):
+        assert f"#SBATCH {line}" in script
+    submitted_env = dict(line.split("=", 1) for line in (tmp_path / "submitted.env").read_text().splitlines()
+                         if "=" in line)
+    assert {name: submitted_env.get(name) for name in THREAD_VARIABLES} == dict.fromkeys(THREAD_VARIABLES, "1")

@@ -2,16 +2,23 @@
 
 ``churnsim key=value ...`` runs one simulation into ``outputs/<date>/<time>/``; ``churnsim -m key=a,b ...`` runs a
 sweep into ``multirun/``. Groups, options and defaults are in ``conf/config.yaml``. Bad input stops the run with
-one line on stderr naming the field, the value and what is allowed, and exit status 2.
+one line on stderr naming the field, the value and what is allowed, and exit status 2; so does an output directory
+that cannot be written (Hydra creates it before the run starts, so nothing is simulated).
+
+A sweep run again into the same ``hydra.sweep.dir`` resumes it: Hydra numbers the jobs from the sweep's overrides,
+so each job gets the directory it had; a job whose directory holds a complete run of the same resolved config is
+left untouched, the others (missing, stopped, failed) run again. A complete run of a different config in a job's
+directory stops the job with one line instead of overwriting it (the overrides or their order changed).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -23,18 +30,35 @@ from churnsim.cli_errors import BAD_INPUT, explain
 from churnsim.config import validate
 from churnsim.hydra_schemas import CONF_DIR, register_schemas, to_run_config
 from churnsim.model import simulate
+from churnsim.progress import ALREADY_DONE
 
-__all__ = ["main", "run"]
+__all__ = ["RunDirTaken", "main", "run"]
+
+_started = False  # whether a job started in this process: an OSError before that is Hydra writing the output dir
 
 
-def run(dcfg: DictConfig, run_dir: Path) -> dict:
+class RunDirTaken(Exception):
+    """A sweep's job directory holds a complete run of another config (the message says which key differs)."""
+
+
+def run(dcfg: DictConfig, run_dir: Path, resume: bool = False) -> dict | None:
     """Validate a composed config, simulate it and write its outputs into ``run_dir`` as it goes.
 
     Outputs of an earlier run in ``run_dir`` are removed first, and tables stay under temporary names until the
     run has finished, so a run that fails leaves no table under its final name and no ``summary.json``.
+
+    Args:
+        dcfg: the composed config.
+        run_dir: where the run's outputs go.
+        resume: if ``run_dir`` holds a complete run of this config, return None and leave it untouched.
+
+    Raises:
+        RunDirTaken: ``resume`` and ``run_dir`` holds a complete run of another config (nothing is touched).
     """
     cfg, resolved = to_run_config(dcfg)
     validate(cfg)
+    if resume and _finished(run_dir, resolved):
+        return None
     outputs.clear_run(run_dir)
     with outputs.RunWriter(run_dir, cfg.output.tables) as writer:
         result = simulate(cfg, sink=writer)
@@ -47,23 +71,55 @@ def _job(dcfg: DictConfig) -> None:
     """One Hydra job (a single run, or one point of a ``-m`` sweep).
 
     An unexpected exception leaves ``error.txt`` (one line: exception type and message) in the run directory, so
-    a failed job of a sweep is visible to ``churnsim-report``; a successful run removes an earlier ``error.txt``.
+    a failed job of a sweep is visible to ``churnsim-report``; a run that starts removes an earlier ``error.txt``.
+    A job of a sweep whose directory already holds its complete run returns :data:`~churnsim.progress.ALREADY_DONE`.
     """
+    global _started
+    _started = True
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    error_file = run_dir / "error.txt"
-    error_file.unlink(missing_ok=True)
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
-        summary = run(dcfg, run_dir)
+        summary = run(dcfg, run_dir, resume=multirun)
     except BAD_INPUT as err:
         _fail(err)  # here, not in main(): Hydra would first print its own line about the failed job
+    except RunDirTaken as err:
+        _stop(str(err))
     except Exception as err:
         run_dir.mkdir(parents=True, exist_ok=True)
         message = " ".join(str(err).split())
-        error_file.write_text(f"{type(err).__name__}: {message}\n", encoding="utf-8")
+        (run_dir / outputs.ERROR_FILE).write_text(f"{type(err).__name__}: {message}\n", encoding="utf-8")
         raise
-    if HydraConfig.get().mode != RunMode.MULTIRUN:  # a sweep reports progress per job instead
+    if summary is None:
+        return ALREADY_DONE
+    if not multirun:  # a sweep reports progress per job instead
         print(headline(summary))
         print(f"churnsim: wrote {run_dir}")
+    return None
+
+
+def _finished(run_dir: Path, resolved: dict) -> bool:
+    """Whether ``run_dir`` holds a complete run of ``resolved``; raise :class:`RunDirTaken` if of another config."""
+    record = outputs.finished_run(run_dir)
+    if record is None:
+        return False
+    difference = _first_difference(record.get("config"), outputs.as_recorded(resolved))
+    if difference is None:
+        return True
+    key, was, now = difference
+    raise RunDirTaken(f"{run_dir} holds a complete run with {key}={json.dumps(was)}, this job has "
+                      f"{key}={json.dumps(now)}: not overwritten; sweep into a new hydra.sweep.dir, or delete the "
+                      f"job's directory to run it again")
+
+
+def _first_difference(was: Any, now: Any, key: str = "") -> tuple[str, Any, Any] | None:
+    """The first dotted key at which two configs differ, with both values (None for a missing key), or None."""
+    if isinstance(was, dict) and isinstance(now, dict):
+        for name in dict.fromkeys([*was, *now]):
+            found = _first_difference(was.get(name), now.get(name), f"{key}.{name}" if key else name)
+            if found is not None:
+                return found
+        return None
+    return None if was == now else (key or "config", was, now)
 
 
 def headline(summary: dict) -> str:
@@ -88,10 +144,18 @@ def main() -> None:
         _job()
     except BAD_INPUT as err:
         _fail(err)
+    except OSError as err:  # Hydra creates the run (or sweep) directory and writes .hydra/ before a job starts
+        if _started or err.filename is None:  # from a job: already recorded in its error.txt
+            raise
+        _stop(f"{err.filename}: output directory not writable ({err.strerror})")
 
 
 def _fail(err: BaseException) -> NoReturn:
-    sys.stderr.write(f"churnsim: error: {explain(err, sys.argv[1:])}\n")
+    _stop(explain(err, sys.argv[1:]))
+
+
+def _stop(message: str) -> NoReturn:
+    sys.stderr.write(f"churnsim: error: {message}\n")
     raise SystemExit(2)
 
 

@@ -13,6 +13,7 @@ import typing
 from collections.abc import Sequence
 from typing import Any
 
+import yaml
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
@@ -20,8 +21,10 @@ from churnsim.config import ConfigError
 
 __all__ = ["BAD_INPUT", "explain", "unknown_key"]
 
-BAD_INPUT = (ConfigError, HydraException, OmegaConfBaseException)
-"""Exceptions that mean the user's config or command line is wrong, not the program."""
+BAD_INPUT = (ConfigError, HydraException, OmegaConfBaseException, yaml.YAMLError)
+"""Exceptions that mean the user's config or command line is wrong, not the program.
+
+A config file that is not valid YAML (say, one in a ``--config-dir``) reaches the app as PyYAML's own error."""
 
 _OVERRIDE = re.compile(r"^[+~]*(?P<key>[^=]+)=(?P<value>.*)$")
 _LIST_INDEX = re.compile(r"\.(\d+)(?=\.|$)")  # `rivals.0.price` on the command line is `rivals[0].price` in OmegaConf
@@ -45,6 +48,8 @@ def explain(err: BaseException, overrides: Sequence[str]) -> str:
     """
     if isinstance(err, ConfigError):
         return str(err)
+    if isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
+        return _yaml_error(err)
     if isinstance(err, MissingConfigException) and err.options is not None and err.missing_cfg_file:
         group, _, option = err.missing_cfg_file.rpartition("/")
         return f"{group} = {option}: no such {group} option; allowed: {', '.join(sorted(err.options))}"
@@ -59,6 +64,14 @@ def explain(err: BaseException, overrides: Sequence[str]) -> str:
             return f"{where}: must be {_describe(typing.get_type_hints(schema).get(str(cause.key)))}"
         return f"{where}: {_one_line(cause.msg.split('full_key:')[0])}"
     return _one_line(str(err))
+
+
+def _yaml_error(err: yaml.MarkedYAMLError) -> str:
+    """``FILE, line L, column C: not valid YAML (...)``, at the construct that is broken when PyYAML names one."""
+    mark = err.context_mark if err.context and err.context_mark is not None else err.problem_mark
+    what = f"{err.context}: {err.problem}" if mark is err.context_mark else err.problem
+    return (f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML ({what}); "
+            "must be a YAML mapping of key: value lines")
 
 
 def _omegaconf_cause(err: BaseException) -> OmegaConfBaseException | None:

@@ -311,9 +311,23 @@ def _check_consistency(cfg: RunConfig) -> None:
     if cfg.market.focal.enters_at_month is not None:
         raise ConfigError(f"market.focal.enters_at_month = {cfg.market.focal.enters_at_month}: the focal firm is "
                           "present from the start; leave it out")
+    _check_strategy(cfg)
     unknown = sorted(set(cfg.output.tables) - {"monthly", "events", "accounts"})
     if unknown:
         raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: monthly, events, accounts")
+
+
+def _check_strategy(cfg: RunConfig) -> None:
+    """Build the strategy's components (kind, parameters, types, ranges) and check each against the run's span.
+
+    ``components: []`` is valid: the firm's ordinary operations only, as in baseline (or a placebo under another
+    name).
+    """
+    from churnsim.strategies.registry import build_components  # here: the registry imports this module
+
+    first_month = max(cfg.strategy.start_month, -cfg.burn_in_months)
+    for i, component in enumerate(build_components(cfg.strategy.components)):
+        component.check_span(f"strategy.components[{i}]", first_month, cfg.months)
 
 
 def validate(cfg: Any, path: str = "") -> Any:

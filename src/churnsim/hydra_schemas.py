@@ -3,6 +3,9 @@
 ``conf/config.yaml`` puts ``run_schema`` (:class:`~churnsim.config.RunConfig`) first in its defaults list, so every
 config file and override is merged into a typed tree: an unknown key or a value of the wrong type fails at
 composition. Ranges and cross-field rules are checked afterwards by :func:`churnsim.config.validate`.
+
+Each config group (``market``, ``competitors``, ``strategy``) takes exactly one option: Hydra would merge a list
+of them (``strategy=[a,b]``) key by key, and an empty one (``strategy=[]``) would quietly run the schema's defaults.
 """
 
 from __future__ import annotations
@@ -14,15 +17,20 @@ from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from churnsim.cli_errors import unknown_key
 from churnsim.config import ConfigError, RunConfig, validate
 
-__all__ = ["CONF_DIR", "load_config", "register_schemas", "to_run_config"]
+__all__ = ["CONF_DIR", "GROUPS", "load_config", "register_schemas", "to_run_config"]
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 """The repository's ``conf/`` directory, found from this file so the app runs from any working directory."""
+
+GROUPS = ("market", "competitors", "strategy")
+"""The config groups of ``conf/config.yaml``'s defaults list; a run selects exactly one option of each."""
 
 
 def register_schemas() -> None:
@@ -35,6 +43,8 @@ def to_run_config(dcfg: DictConfig) -> tuple[RunConfig, dict[str, Any]]:
 
     The dict is what the run's provenance record stores; code below the entry point only sees the dataclass.
     """
+    if HydraConfig.initialized():  # in the app; load_config composes without it
+        _check_one_option_per_group(HydraConfig.get())
     cfg = OmegaConf.to_object(dcfg)
     if not isinstance(cfg, RunConfig):
         raise TypeError(f"composed config is a {type(cfg).__name__}, not a RunConfig: is run_schema first in "
@@ -42,6 +52,23 @@ def to_run_config(dcfg: DictConfig) -> tuple[RunConfig, dict[str, Any]]:
     _reject_added_keys(cfg)
     resolved = OmegaConf.to_container(dcfg, resolve=True)
     return cfg, resolved
+
+
+def _check_one_option_per_group(hydra_cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` for a group given a list of options, which Hydra leaves out of its choices."""
+    for group in GROUPS:
+        if isinstance(hydra_cfg.runtime.choices.get(group), str):
+            continue
+        typed = [arg.partition("=")[2] for arg in hydra_cfg.overrides.task if arg.lstrip("+~").startswith(f"{group}=")]
+        raise ConfigError(f"{group} = {typed[-1] if typed else '[]'}: must be exactly one {group} option (several: "
+                          f"churnsim -m {group}=a,b); allowed: {', '.join(_options(group))}")
+
+
+def _options(group: str) -> list[str]:
+    """The options of a config group, from every config directory Hydra searches (``--config-dir`` too)."""
+    if GlobalHydra.instance().is_initialized():
+        return sorted(GlobalHydra.instance().config_loader().get_group_options(group))
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
 
 
 def _reject_added_keys(node: Any, path: str = "") -> None:

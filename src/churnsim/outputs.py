@@ -1,9 +1,11 @@
 """Writing one run's outputs: schema-checked Parquet tables, the summary, and the provenance record.
 
 Each file is written under a temporary name in the run directory and moved into place with ``os.replace`` once
-every table is complete, and ``summary.json`` is written last: a directory holding ``summary.json`` holds a
-complete run. A run writing into a directory hands its tables to a :class:`RunWriter` as it goes, which appends
-them to their Parquet files a row group at a time, so the tables never need to be in memory whole.
+every table is complete, and ``summary.json`` is written last: it is the run's completion marker. A directory
+holding ``summary.json`` holds a complete run (:func:`finished_run` checks the rest is there too); one without it
+holds nothing to read as a result. A run writing into a directory hands its tables to a :class:`RunWriter` as it
+goes, which appends them to their Parquet files a row group at a time, so the tables never need to be in memory
+whole.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ if TYPE_CHECKING:
     from churnsim.config import RunConfig
     from churnsim.model import RunResult
 
-__all__ = ["OUTPUT_FILES", "ROWS_PER_GROUP", "RunWriter", "clear_run", "provenance", "write_run"]
+__all__ = ["ERROR_FILE", "OUTPUT_FILES", "ROWS_PER_GROUP", "RunWriter", "as_recorded", "clear_run", "finished_run",
+           "provenance", "write_run"]
 
 OUTPUT_FILES = ("monthly.parquet", "events.parquet", "accounts.parquet", "run.json", "summary.json")
 """Every file a run may write, in the order it is moved into place."""
+
+ERROR_FILE = "error.txt"
+"""Written by ``churnsim`` instead of ``summary.json`` when a run raises: one line, exception type and message."""
 
 ROWS_PER_GROUP = 1 << 18
 """Rows of events and accounts a run hands its :class:`RunWriter` at a time: one Parquet row group each.
@@ -51,8 +57,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 def clear_run(run_dir: str | os.PathLike) -> None:
     """Remove an earlier run's outputs from ``run_dir`` (say ``outputs/demo``), summary first.
 
-    Temporary files a killed run left behind go too.
+    Temporary files a killed run left behind go too, and an earlier failure's ``error.txt``.
     """
+    (Path(run_dir) / ERROR_FILE).unlink(missing_ok=True)
     for name in reversed(OUTPUT_FILES):
         (Path(run_dir) / name).unlink(missing_ok=True)
         for tmp in Path(run_dir).glob(_temporary(Path(name), process="*").name):
@@ -136,6 +143,29 @@ def write_run(run_dir: str | os.PathLike, result: RunResult, cfg: RunConfig, res
         for name in cfg.output.tables:
             writer.write(name, result.tables[name])
         writer.finish(result, cfg, resolved)
+
+
+def finished_run(run_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """The provenance (``run.json``) of the complete run in ``run_dir``, or None if it holds no complete run.
+
+    Complete: ``summary.json``, ``run.json`` and every table ``run.json`` lists are there, and no ``error.txt``.
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / "summary.json").is_file() or (run_dir / ERROR_FILE).exists():
+        return None
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tables = record.get("tables") if isinstance(record, dict) else None
+    if not isinstance(tables, list) or not all((run_dir / f"{name}.parquet").is_file() for name in tables):
+        return None
+    return record
+
+
+def as_recorded(obj: Any) -> Any:
+    """``obj`` as ``run.json`` records it (tuples as lists, numpy scalars as numbers): to compare with a record."""
+    return json.loads(json.dumps(obj, default=_plain))
 
 
 def provenance(result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> dict[str, Any]:

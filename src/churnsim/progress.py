@@ -1,5 +1,7 @@
 """Progress of a sweep: one line per finished job, ``[k/N] strategy=contracts replicate=3 done in 1.20 s``.
 
+A job a resumed sweep finds complete (the job returned :data:`ALREADY_DONE`) prints ``... already done``.
+
 :class:`SweepProgress` is a Hydra callback registered in ``conf/config.yaml`` (``hydra.callbacks``). It prints
 nothing for a single run. ``N`` is the number of jobs of the sweep when Hydra's basic sweeper or a subclass of it
 (churnsim's own, ``hydra/sweeper=churnsim``) runs it: the product of the sizes of every swept key, from
@@ -14,6 +16,7 @@ finish at the same moment in parallel workers get distinct numbers and their lin
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import math
 import os
@@ -31,7 +34,10 @@ from hydra.types import RunMode
 from hydra.utils import get_class
 from omegaconf import DictConfig
 
-__all__ = ["SweepProgress", "count_jobs"]
+__all__ = ["ALREADY_DONE", "SweepProgress", "count_jobs"]
+
+ALREADY_DONE = "already done"
+"""What a job returns when its directory already held its complete run (``churnsim.app``): it ran nothing."""
 
 _BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 _COUNTER = ".progress"  # in the sweep directory: how many of the sweep's jobs have finished so far
@@ -47,7 +53,8 @@ class SweepProgress(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Count the sweep's jobs before any starts, and reset the counter of finished ones (launching process)."""
         self.n_jobs = count_jobs(config)
-        _counter_file(config).unlink(missing_ok=True)  # left by an earlier sweep into the same directory
+        with contextlib.suppress(OSError):  # an unwritable sweep directory is for the sweeper to report
+            _counter_file(config).unlink(missing_ok=True)  # left by an earlier sweep into the same directory
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Remove the counter of finished jobs (launching process; Hydra skips this when a job failed)."""
@@ -63,7 +70,7 @@ class SweepProgress(Callback):
             return
         seconds = time.perf_counter() - self._started
         if job_return.status == JobStatus.COMPLETED:
-            outcome = f"done in {seconds:.2f} s"
+            outcome = ALREADY_DONE if job_return.return_value == ALREADY_DONE else f"done in {seconds:.2f} s"
         else:
             err = job_return._return_value  # the exception; `return_value` would raise it
             outcome = f"FAILED after {seconds:.2f} s: {type(err).__name__}: {err}"

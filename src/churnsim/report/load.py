@@ -1,10 +1,11 @@
 """Finding the jobs of a sweep and reading what they wrote: one row per job, and their tables on request.
 
 A job is any directory under the sweep directory holding ``.hydra/overrides.yaml`` or ``run.json``. It is
-``complete`` when it holds ``summary.json`` (written last by a run), ``failed`` when it holds ``error.txt`` (written
-by ``churnsim`` when a run raises), and ``incomplete`` when it holds neither (killed, or still running). Names,
-replicate and seeds come from ``run.json``'s resolved config, or from ``.hydra/config.yaml`` for a job that did not
-finish. Only files are read: this module never imports the model.
+``complete`` when it holds ``summary.json`` (written last by a run) with ``run.json`` and the tables it lists
+(:func:`churnsim.outputs.finished_run`), ``failed`` when it holds ``error.txt`` (written by ``churnsim`` when a run
+raises), and ``incomplete`` otherwise (killed, or still running). Names, replicate and seeds come from ``run.json``'s
+resolved config, or from ``.hydra/config.yaml`` for a job that did not finish.
+Only files are read: this module never imports the model.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 import yaml
+
+from churnsim.outputs import finished_run
 
 __all__ = ["ID_COLUMNS", "Sweep", "SweepError", "load_sweep", "missing_jobs", "read_table"]
 
@@ -122,8 +125,10 @@ def _read_job(root: Path, job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]
     config = run.get("config") or _hydra_config(job_dir)
     if error_file.is_file():
         status, error = "failed", " ".join(error_file.read_text(encoding="utf-8", errors="replace").split())
-    elif summary_file.is_file():
+    elif finished_run(job_dir) is not None:
         status, error = "complete", ""
+    elif summary_file.is_file():
+        status, error = "incomplete", "summary.json without run.json or a table run.json lists"
     else:
         status, error = "incomplete", "no summary.json and no error.txt: the job was stopped, or is still running"
     row: dict[str, Any] = {

@@ -54,8 +54,9 @@ class Component:
 
 
     def uniform(self, model: MarketModel, purpose: str) -> np.ndarray:
-        """This month's uniforms of the component's own stream ``strategy.<kind>.<purpose>``."""
-        return model.streams.uniform(f"strategy.{self.kind}.{purpose}", model.month, model.accounts.capacity)
+        """This month's uniforms of the component's own stream ``strategy.<kind>.<purpose>``, one per account slot
+        (NaN for the slots not entered yet, which no strategy covers)."""
+        return model.uniform(f"strategy.{self.kind}.{purpose}")
 
     def act(self, model: MarketModel, owner: int) -> float:
         """Run one month for ``owner``; return the month's cost (k€)."""
@@ -63,6 +64,15 @@ class Component:
         counts = self.apply(model, owner, covered)
         variable = sum(getattr(self, f"cost_per_{kind}") * n for kind, n in counts.items())
         return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + variable
+
+    def check_span(self, where: str, first_month: int, months: int) -> None:
+        """Raise ``ConfigError`` if the parameters cannot work in a run acting from ``first_month`` to ``months − 1``.
+
+        Args:
+            where: the component's path in the config, for the message.
+            first_month: the first month the strategy acts (negative: during burn-in).
+            months: the months reported; the run ends after month ``months − 1``.
+        """
 
     def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
         """Change the world for the covered accounts; return the count of each kind of action taken."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.config import ConfigError, _num, _p
 from churnsim.strategies.base import Component
 from churnsim.strategies.registry import register
 
@@ -36,6 +36,18 @@ class Contracts(Component):
     p_accept_per_month: float = _p(0.10, doc="chance per month an account without a contract signs one")
     p_renew: float = _p(0.8, doc="chance an account whose contract just ended renews")
     cost_per_action: float = _num(0.2, 0.0, doc="k€ per contract signed")
+
+    def check_span(self, where: str, first_month: int, months: int) -> None:
+        """Contracts that are never renewed (``p_renew`` 0) must be able to end within the run.
+
+        Otherwise no account ever reaches the end of its term, and the run shows a lifelong lock-in instead of the
+        one-term contracts the config asks for.
+        """
+        longest = months - first_month - 1  # signed in the strategy's first month, it ends before the last month
+        if self.p_renew == 0 and self.term_months > longest:
+            raise ConfigError(f"{where}.term_months = {self.term_months}: with p_renew = 0 (no renewal) a contract "
+                              f"must end within the run: must be ≤ {longest} (months {first_month}..{months - 1}), "
+                              "or give p_renew > 0")
 
     def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
         acc, month = model.accounts, model.month

@@ -52,7 +52,8 @@ def build_components(specs: list[Any], path: str = "strategy.components") -> lis
     for i, spec in enumerate(specs):
         where = f"{path}[{i}]"
         if not isinstance(spec, dict) or "kind" not in spec:
-            raise ConfigError(f"{where} = {spec!r}: must be a mapping with a 'kind' (one of {sorted(REGISTRY)})")
+            raise ConfigError(f"{where} = {spec!r}: must be a mapping with a 'kind'; allowed kinds: "
+                              f"{', '.join(sorted(REGISTRY))}")
         params = dict(spec)
         kind = params.pop("kind")
         if not isinstance(kind, str) or kind not in REGISTRY:
