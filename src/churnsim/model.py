@@ -234,10 +234,9 @@ class MarketModel(DecisionStep, mesa.Model):
         self.recorder.departures(gone, acc.supplier[gone], -1, reason)
         self.note_rep_departures(gone)
         self.forget_reputation()
-        if self.month == -self.cfg.burn_in_months:  # the first month: initial accounts may start in it too
-            self._enter(np.flatnonzero(acc.entry_month == self.month))
-        else:  # the entrants scheduled this month: the slots entered since last month
-            self._enter(np.arange(self._entered_by(self.month - 1), self.n_entered))
+        # the entrants scheduled this month: the slots entered since last month (the initial accounts, placed by
+        # initial_market, are not entrants, even those whose history starts this month)
+        self._enter(np.arange(self._entered_by(self.month - 1), self.n_entered))
 
     def _enter(self, slots: np.ndarray) -> None:
         acc = self.accounts
@@ -252,10 +251,7 @@ class MarketModel(DecisionStep, mesa.Model):
                                  self.cfg.market.behaviour)
         chosen = choose(comps.sum(axis=2), self.draws_at("entry.choice", slots), self.present())
         acc.status[slots] = ACTIVE
-        if len(self.live) and slots[0] <= self.live[-1]:  # the first month: some initial accounts enter again
-            self.live = np.flatnonzero(acc.active())
-        else:  # entrants take the slots after every slot entered before
-            self.live = np.concatenate([self.live, slots])
+        self.live = np.concatenate([self.live, slots])  # entrants take the slots after every slot entered before
         acc.first_supplier[slots] = chosen
         self._join(slots, chosen)
         self.recorder.acquisitions(slots, -1, chosen)
