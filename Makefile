@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/install.stamp
+# Optional extras installed with the package: `make test EXTRAS=dev,slurm,ray` adds Ray (~400 MB), as CI does.
+EXTRAS ?= dev,slurm
 
 .PHONY: demo test test-fast lint golden bench bench-sweep bench-memory experiments
 .DEFAULT_GOAL := test
@@ -12,7 +14,7 @@ $(BIN)/python:
 
 # Reinstall whenever pyproject.toml changes (the package itself is editable: source edits need no reinstall).
 $(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --editable '.[dev,slurm]'
+	$(BIN)/python -m pip install --quiet --editable '.[$(EXTRAS)]'
 	touch $@
 
 ## demo: a small strategy comparison on the built-in defaults (every shipped strategy × 5 replicates), then its report

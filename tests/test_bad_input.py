@@ -119,3 +119,10 @@ def test_malformed_yaml_stops_a_sweep_before_any_job(tmp_path):
     conf = user_conf(tmp_path, strategy__mine="name: [mine\n")
     done = churnsim(tmp_path, "-m", "--config-dir", str(conf), *TINY, "strategy=baseline,mine")
     assert "mine.yaml, line 1, column 7: not valid YAML" in error_line(tmp_path, done)
+
+
+@pytest.mark.parametrize("sweep", ["strategy=glob(zzz*)", "replicate=range(0,0)"])
+def test_a_sweep_with_no_value_to_sweep_stops_instead_of_running_nothing(tmp_path, sweep):
+    line = error_line(tmp_path, churnsim(tmp_path, "-m", *TINY, sweep, "hydra.sweep.dir=sweep"))
+    assert f"{sweep}: sweeps no value of {sweep.split('=')[0]}" in line and "allowed: at least one value" in line
+    assert not (tmp_path / "sweep").exists()

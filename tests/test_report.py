@@ -192,6 +192,7 @@ def _failed_job(root: Path) -> Path:
 
 @pytest.mark.parametrize(("make", "problem"), [
     (lambda p: p / "nowhere", "no such directory"),
+    (lambda p: (p / "a_file").write_text("x") and p / "a_file", "a file, not a directory"),
     (lambda p: (p / "empty").mkdir() or p / "empty", "not a sweep"),
     (lambda p: _failed_job(p / "failed"), "none of its 1 jobs completed"),
 ])

@@ -70,7 +70,8 @@ def load_sweep(path: str | Path) -> Sweep:
     """
     path = Path(path)
     if not path.is_dir():
-        raise SweepError(f"{path}: no such directory")
+        what = "a file, not a directory" if path.exists() else "no such directory"
+        raise SweepError(f"{path}: {what}; allowed: a sweep directory (churnsim -m ... hydra.sweep.dir=DIR)")
     hydra_dirs = {p.parent.parent for p in path.rglob("overrides.yaml") if p.parent.name == ".hydra"}
     job_dirs = sorted({p.parent for p in path.rglob("run.json")} | hydra_dirs)
     if not job_dirs:

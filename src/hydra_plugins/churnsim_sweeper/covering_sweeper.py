@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.types import Override
+
+from churnsim.config import ConfigError
 
 __all__ = ["CoveringSweeper", "CoveringSweeperConf", "covering_jobs"]
 
@@ -48,6 +51,17 @@ class CoveringSweeper(BasicSweeper):
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose the configs of the batch's covering jobs; raise what composing the first bad one raises."""
         super().validate_batch_is_legal([batch[position] for position in covering_jobs(batch)])
+
+    @staticmethod
+    def split_arguments(overrides: list[Override], max_batch_size: int | None) -> list[list[list[str]]]:
+        """The basic sweeper's batches of jobs; a swept key with no value (``glob(zzz*)`` matching no option,
+        ``range(0,0)``) is bad input, where the basic sweeper would run nothing and say nothing."""
+        for override in overrides:
+            if override.is_sweep_override() and not any(True for _ in override.sweep_string_iterator()):
+                raise ConfigError(f"{override.input_line}: sweeps no value of {override.key_or_group}, so the sweep "
+                                  "would run nothing; allowed: at least one value (an existing option, a non-empty "
+                                  "range)")
+        return BasicSweeper.split_arguments(overrides, max_batch_size)
 
 
 @dataclass
