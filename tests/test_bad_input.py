@@ -126,3 +126,9 @@ def test_a_sweep_with_no_value_to_sweep_stops_instead_of_running_nothing(tmp_pat
     line = error_line(tmp_path, churnsim(tmp_path, "-m", *TINY, sweep, "hydra.sweep.dir=sweep"))
     assert f"{sweep}: sweeps no value of {sweep.split('=')[0]}" in line and "allowed: at least one value" in line
     assert not (tmp_path / "sweep").exists()
+
+
+def test_sweep_params_given_on_the_command_line_without_plus_give_one_line(tmp_path):
+    # Hydra's basic sweeper has no params by default, and OmegaConf failed with a traceback; ours starts empty
+    line = error_line(tmp_path, churnsim(tmp_path, "-m", *TINY, "hydra.sweeper.params.strategy=", "hydra.sweep.dir=s"))
+    assert "hydra.sweeper.params.strategy" in line

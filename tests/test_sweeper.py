@@ -124,6 +124,7 @@ def test_same_multirun_yaml_but_for_the_sweeper_chosen(sweeps):
     basic, covering = (OmegaConf.load(sweeps[s] / "multirun.yaml") for s in SWEEPERS)
     for cfg in (basic, covering):
         cfg.hydra.sweeper._target_ = cfg.hydra.sweep.dir = cfg.hydra.runtime.choices["hydra/sweeper"] = None
+        cfg.hydra.sweeper.params = cfg.hydra.sweeper.params or None  # ours defaults to {}, the basic sweeper's to null
         cfg.hydra.overrides.hydra = [o for o in cfg.hydra.overrides.hydra
                                      if not o.startswith(("hydra/sweeper=", "hydra.sweep.dir="))]
     assert OmegaConf.to_container(covering) == OmegaConf.to_container(basic)  # interpolations unresolved (${now:})

@@ -16,7 +16,8 @@ failure that only some combinations of good values cause; such a job fails when 
 # No `from __future__ import annotations`: Hydra's plugin scan runs this module before it is in sys.modules,
 # and @dataclass, given string annotations, would look them up there and fail.
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Dict, Optional  # noqa: UP035 (typing forms OmegaConf reads in the dataclass below)
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
@@ -69,6 +70,9 @@ class CoveringSweeperConf(BasicSweeperConf):
     """The basic sweeper's options (``max_batch_size``, ``params``), for :class:`CoveringSweeper`."""
 
     _target_: str = f"{CoveringSweeper.__module__}.{CoveringSweeper.__qualname__}"
+    # an empty mapping rather than None, so `hydra.sweeper.params.KEY=...` on the command line adds a key instead of
+    # failing inside OmegaConf with a traceback
+    params: Optional[Dict[str, str]] = field(default_factory=dict)  # noqa: UP006, UP045 (OmegaConf reads these)
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="churnsim", node=CoveringSweeperConf, provider="churnsim")
