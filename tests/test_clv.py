@@ -13,7 +13,7 @@ from churnsim.clv import export, fit_sbg, sbg_survival
 from churnsim.config import ConfigError
 from churnsim.model import simulate
 
-REGULAR = Path(__file__).parent / "data" / "fader_hardie_2007_regular.csv"  # a copy of shared/data (source in its header)
+REGULAR = Path(__file__).parent / "data" / "fader_hardie_2007_regular.csv"  # copy of shared/data; source in header
 
 
 @pytest.fixture(scope="module")
