@@ -7,11 +7,13 @@ import zlib
 import numpy as np
 import pytest
 from conftest import small_config
+from scipy.special import ndtr, ndtri
 
 import churnsim.model
+from churnsim import kernels
 from churnsim.config import StrategyConfig
 from churnsim.model import MarketModel
-from churnsim.rng import RandomStreams, run_seed
+from churnsim.rng import NORMAL_TABLE, RandomStreams, gaussian, run_seed, unit
 
 N = 1000
 
@@ -73,9 +75,9 @@ def test_every_stream_the_model_uses_has_its_own_key(monkeypatch):
     names: set[str] = set()
 
     class Logging(RandomStreams):
-        def generator(self, stream, month=0):
+        def _entropy(self, stream, month):
             names.add(stream)
-            return super().generator(stream, month)
+            return super()._entropy(stream, month)
 
     monkeypatch.setattr(churnsim.model, "RandomStreams", Logging)
     survey_and_contracts = StrategyConfig("both", [{"kind": "satisfaction_survey", "interval_months": 1},
@@ -91,3 +93,50 @@ def test_uniform_at_gives_the_full_draws_elements_without_drawing_the_rest():
     picks = np.sort(streams.generator("test.picks").choice(20_000, 300, replace=False))
     for slots in (np.arange(0), np.arange(7), np.arange(500, 2_500), picks, np.r_[0:10, 11, 13:20, 19_990:20_000]):
         np.testing.assert_array_equal(streams.uniform_at("decision.choice", -4, slots), full[slots])
+
+
+# ---- the counter-based draws ---------------------------------------------------------------------------------
+
+def test_splitmix64_matches_its_reference_output():
+    # The first outputs of SplitMix64 (Vigna's splitmix64.c) seeded with 1234567, as published with Rosetta Code's
+    # "Pseudo-random numbers/Splitmix64" task: element i of the stream at key k is mix64(k + (i + 1)·γ).
+    z = np.uint64(1234567)
+    expected = [6457827717110365317, 3203168211198807973, 9817491932198370423]
+    got = unit(z, np.arange(3))
+    np.testing.assert_array_equal(got, (np.array(expected, dtype=np.uint64) >> np.uint64(11)) * 2.0**-53)
+
+
+@pytest.mark.parametrize("key", [0, 1, 2**63, 2**64 - 1, 0x0123456789ABCDEF])
+def test_the_kernels_draw_exactly_what_numpy_draws(key):
+    key = np.uint64(key)
+    slots = np.r_[0:1000, 2**31 - 5 : 2**31 + 5, 2**40 : 2**40 + 10]
+    u = unit(key, slots)
+    np.testing.assert_array_equal(u, [kernels.unit(key, i) for i in slots])
+    np.testing.assert_array_equal(gaussian(u), [kernels.gaussian(key, i, NORMAL_TABLE) for i in slots])
+
+
+def test_uniforms_are_uniform_and_unrelated_across_slots_streams_and_months():
+    n = 1 << 20
+    streams = RandomStreams(2024)
+    u = streams.uniform("delivery.quality", 7, n)
+    # 1,000 equal bins, ~1,049 draws each: the chi-square statistic (999 degrees of freedom, sd ≈ 44.7) stays
+    # below mean + 5 sd unless the draws are not uniform (by chance: probability < 1e-6).
+    counts = np.bincount((u * 1000).astype(int), minlength=1000)
+    expected = n / 1000
+    assert ((counts - expected) ** 2 / expected).sum() < 999 + 5 * np.sqrt(2 * 999)
+    # neighbouring slots, the next month, and another stream: correlation ~ N(0, 1/n); 5 standard errors
+    for other in (u[1:], streams.uniform("delivery.quality", 8, n), streams.uniform("delivery.logistics", 7, n)):
+        m = min(len(other), n - 1)
+        assert abs(np.corrcoef(u[:m], other[:m])[0, 1]) < 5 / np.sqrt(m)
+
+
+def test_gaussian_draws_follow_the_normal_quantiles_truncated_at_four_sd():
+    g = RandomStreams(5).normal_at("satisfaction.report", 3, np.arange(1 << 20))
+    # mean and sd of 2^20 deviates: standard errors 0.001 and 0.0007; 5 of them
+    assert abs(g.mean()) < 0.005 and abs(g.std() - 1) < 0.0035
+    assert -4.02 < g.min() and g.max() < 4.02
+    # the table itself, against scipy's Φ⁻¹: linear interpolation errs by h²/8 · |Φ⁻¹''| (h = 2⁻¹⁴), which is
+    # 7e-5 σ at 3 σ and 2e-3 σ at 3.5 σ (as the rng docstring says)
+    for within, error in ((3.0, 1e-4), (3.5, 2e-3)):
+        u = np.linspace(ndtr(-within), ndtr(within), 100_001)
+        assert np.abs(gaussian(u) - ndtri(u)).max() < error

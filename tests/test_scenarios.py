@@ -83,8 +83,8 @@ def test_threats_come_from_key_accounts_off_terms_at_the_rate_and_rise_with_diss
     supplier, p_concede = i % 2, np.array([0.3, 0.3])
     may = threats.candidates(i, tier, promo_end, 0)
     np.testing.assert_array_equal(may, np.flatnonzero(tier == 0))
-    conceded_slots, refused_slots = threats.negotiate(may, satisfaction, supplier, p_concede, u("threat", n),
-                                                      u("concede", n).__getitem__, cfg)
+    conceded_slots, refused_slots = threats.negotiate(may, satisfaction, supplier, p_concede,
+                                                      u("threat", n).__getitem__, u("concede", n).__getitem__, cfg)
     conceded, refused = np.zeros(n, bool), np.zeros(n, bool)
     conceded[conceded_slots], refused[refused_slots] = True, True
     threat = conceded | refused

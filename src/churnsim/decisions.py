@@ -68,10 +68,9 @@ class DecisionStep:
     def considering(self) -> np.ndarray:
         """The deciders that consider leaving this month (slots, in order)."""
         acc, b = self.accounts, self.cfg.market.behaviour
-        u = self.draws("decision.consider")
         if not self.kernels:
             deciders = np.flatnonzero(self._deciders())
-            return deciders[u[deciders] < self.consideration(deciders)]
+            return deciders[self.draws_at("decision.consider", deciders) < self.consideration(deciders)]
         n = len(self.live)
         deciders, triggers, contagion_log = np.empty(n, np.int64), np.empty(n), np.empty(n)
         m = compiled.consideration_terms(
@@ -82,7 +81,7 @@ class DecisionStep:
             b.contagion_tenure_damping, deciders, triggers, contagion_log)
         deciders = deciders[:m]
         chance = -np.expm1(triggers[:m] * np.exp(contagion_log[:m]))  # as consideration_probability computes it
-        return compiled.below(deciders, u, chance)
+        return compiled.below(deciders, self.key("decision.consider"), chance)
 
     def decide_vectorised(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The decision rule over arrays: (switching slots, chosen supplier, reason code).
@@ -93,7 +92,7 @@ class DecisionStep:
         cs = self.choice_set(considering)
         comps = value_components(cs, self.list_prices(), self.reputation(), self._sup["brand"],
                                  self.cfg.market.behaviour)
-        chosen = choose(comps.sum(axis=2), self.draws("decision.choice")[considering], self.present())
+        chosen = choose(comps.sum(axis=2), self.draws_at("decision.choice", considering), self.present())
         switched = chosen != cs.incumbent
         reason = main_reason(comps[switched], chosen[switched], cs.incumbent[switched])
         return considering[switched], chosen[switched], reason

@@ -5,7 +5,9 @@ change) what the numpy path does with a dozen whole-array operations and gathers
 mechanism module, restated operation for operation in the same float32/float64 types, so both paths give
 bit-identical results (``tests/test_kernels.py`` compares every table and every state array). Only arithmetic and
 comparisons are compiled: ``exp``/``log`` stay in numpy, whose SIMD versions round differently from the C
-library's.
+library's. Kernels that need random draws take the (stream, month) key and compute each active slot's draw where
+they use it (:func:`unit`, :func:`gaussian`: :func:`churnsim.rng.unit` and :func:`churnsim.rng.gaussian`
+restated), so no draw is made for a slot no longer in the market.
 
 The numpy path stays the definition and the fallback: ``MarketModel(cfg, kernels=False)``, or the environment
 variable ``CHURNSIM_KERNELS=0``, or numba missing. ``benchmarks/engine.py`` measures what the kernels earn.
@@ -17,9 +19,11 @@ import os
 
 import numpy as np
 
+from churnsim.rng import GAMMA, MIX1, MIX2, NORMAL_CELLS
+
 __all__ = ["AVAILABLE", "below", "books", "consideration_terms", "deliver_and_remember", "experience", "key_candidates",
            "memory_totals", "month_aggregates", "relationships_grow", "revenue", "served_by", "uncontrollable_events",
-           "wanted"]
+           "gaussian", "unit", "wanted"]
 
 try:
     from numba import njit
@@ -41,15 +45,39 @@ def wanted(requested: bool | None = None) -> bool:
 
 _JIT = {"cache": True, "nogil": True, "boundscheck": False}
 
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ONE = np.uint64(1)
+_TO_UNIT = 2.0**-53
+
+
+@njit(**_JIT)
+def unit(key, i):
+    """:func:`churnsim.rng.unit` of one slot ``i``: the uniform in [0, 1) of slot ``i`` under ``key``."""
+    z = (np.uint64(i) + _ONE) * GAMMA + key
+    z = (z ^ (z >> _S30)) * MIX1
+    z = (z ^ (z >> _S27)) * MIX2
+    z = z ^ (z >> _S31)
+    return np.float64(z >> _S11) * _TO_UNIT
+
+
+@njit(**_JIT)
+def gaussian(key, i, table):
+    """:func:`churnsim.rng.gaussian` of slot ``i``'s uniform under ``key``; ``table`` is ``rng.NORMAL_TABLE``."""
+    t = unit(key, i) * NORMAL_CELLS
+    k = np.int64(t)
+    f = t - k
+    lo = table[k]
+    return lo + f * (table[k + 1] - lo)
+
 
 @njit(**_JIT)
 def deliver_and_remember(live, supplier, quality_s, p_incident_s, logistics_s, service_s, quality_bonus,
                          incident_factor, logistics_boost, service_boost, complaint_weight, mem, p_request,
-                         escalation, memory_weight, u_quality, u_logistics, u_request, u_resolve):
+                         escalation, memory_weight, k_quality, k_logistics, k_request, k_resolve):
     """:func:`churnsim.mechanisms.delivery.deliver`, then :func:`~churnsim.mechanisms.satisfaction.remember`.
 
     For the active slots ``live``, in place: ``complaint_weight`` and ``mem``. ``quality_s`` is quality × product
-    value per supplier; the other ``*_s`` are the suppliers' levels; ``u_*`` this month's uniforms.
+    value per supplier; the other ``*_s`` are the suppliers' levels; ``k_*`` the keys of this month's draws.
     """
     one, half = np.float32(1), np.float32(0.5)
     grow = np.float32(1 + escalation)
@@ -57,10 +85,10 @@ def deliver_and_remember(live, supplier, quality_s, p_incident_s, logistics_s, s
     for i in live:
         s = supplier[i]
         quality = np.float32(min(1.0, quality_s[s] + np.float64(quality_bonus[i])))
-        incident = u_quality[i] < p_incident_s[s] * np.float64(incident_factor[i])
-        on_time = u_logistics[i] < min(1.0, logistics_s[s] + np.float64(logistics_boost[i]))
-        new = (np.float32(incident) + np.float32(not on_time)) + np.float32(u_request[i] < p_request)
-        if u_resolve[i] < min(1.0, service_s[s] + np.float64(service_boost[i])):
+        incident = unit(k_quality, i) < p_incident_s[s] * np.float64(incident_factor[i])
+        on_time = unit(k_logistics, i) < min(1.0, logistics_s[s] + np.float64(logistics_boost[i]))
+        new = (np.float32(incident) + np.float32(not on_time)) + np.float32(unit(k_request, i) < p_request)
+        if unit(k_resolve, i) < min(1.0, service_s[s] + np.float64(service_boost[i])):
             weight = np.float32(0)
         else:
             weight = complaint_weight[i] * grow + new
@@ -75,8 +103,8 @@ def deliver_and_remember(live, supplier, quality_s, p_incident_s, logistics_s, s
 
 @njit(**_JIT)
 def experience(live, mem, taste, expectation, price_paid_s, supplier, discount, contract_end,
-               contract_discount, promo_end, promo_discount, margin_hit, month, noise, noise_sd, cutpoints,
-               satisfaction, reported):
+               contract_discount, promo_end, promo_discount, margin_hit, month, k_noise, normal_table, noise_sd,
+               cutpoints, satisfaction, reported):
     """:func:`~churnsim.mechanisms.satisfaction.satisfaction` and :func:`~.reported_level`, in place, ``live`` slots.
 
     ``price_paid_s`` is each supplier's list price; the account's price follows
@@ -93,7 +121,7 @@ def experience(live, mem, taste, expectation, price_paid_s, supplier, discount, 
         paid = price_paid_s[supplier[i]] * (1 - off) + np.float64(margin_hit[i])
         s = np.float32(np.float64(gap) + np.float64(taste[i, 3]) * (1 - paid))
         satisfaction[i] = s
-        seen = np.float64(s) + noise_sd * noise[i]
+        seen = np.float64(s) + noise_sd * gaussian(k_noise, i, normal_table)
         level = np.int8(1)
         for cut in cutpoints:
             level += seen > np.float64(cut)
@@ -165,7 +193,7 @@ def revenue(live, supplier, tier, volume, list_price_s, discount, contract_end, 
 
 
 @njit(**_JIT)
-def uncontrollable_events(live, volume, size0, u_event, u_contraction, edges, exit_codes, p_contraction,
+def uncontrollable_events(live, volume, size0, k_event, k_contraction, edges, exit_codes, p_contraction,
                           contraction_factor, contraction_exit_share, contraction_code, gone, reason, staying):
     """:func:`churnsim.mechanisms.environment.uncontrollable_events` over the active slots ``live``: shrinks
     ``volume`` in place, fills ``gone`` (slots, in order) and their ``reason``, and ``staying`` with the rest of
@@ -173,12 +201,13 @@ def uncontrollable_events(live, volume, size0, u_event, u_contraction, edges, ex
     factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
     m = k = 0
     for i in live:
-        kind = (u_event[i] >= edges[0]) + (u_event[i] >= edges[1]) + (u_event[i] >= edges[2])
+        u = unit(k_event, i)
+        kind = (u >= edges[0]) + (u >= edges[1]) + (u >= edges[2])
         if kind < 3:
             gone[m], reason[m] = i, exit_codes[kind]
             m += 1
             continue
-        if u_contraction[i] < p_contraction:
+        if unit(k_contraction, i) < p_contraction:
             volume[i] *= factor
             if volume[i] < exit_share * size0[i]:
                 gone[m], reason[m] = i, contraction_code
@@ -211,12 +240,12 @@ def relationships_grow(live, supplier, rc_firm, rc_rep, selling_s, growth, rep_o
 
 
 @njit(**_JIT)
-def below(slots, u, chance):
-    """``slots[u[slots] < chance]``: the slots whose draw falls below their chance."""
+def below(slots, key, chance):
+    """``slots[unit(key, slots) < chance]``: the slots whose draw under ``key`` falls below their chance."""
     out = np.empty(len(slots), np.int64)
     m = 0
     for j in range(len(slots)):
-        if u[slots[j]] < chance[j]:
+        if unit(key, slots[j]) < chance[j]:
             out[m] = slots[j]
             m += 1
     return out[:m]

@@ -27,7 +27,7 @@ from churnsim.mechanisms.satisfaction import remember, reported_level, satisfact
 from churnsim.population import initial_market, rep_slot
 from churnsim.reasons import code
 from churnsim.recorder import Recorder, TableSink
-from churnsim.rng import RandomStreams, run_seed
+from churnsim.rng import NORMAL_TABLE, RandomStreams, run_seed
 from churnsim.strategies import build_components
 
 __all__ = ["MarketModel", "RunResult", "simulate"]
@@ -128,24 +128,19 @@ class MarketModel(DecisionStep, mesa.Model):
         return self._n_initial + int(np.searchsorted(later, month, side="right"))
 
     def draws(self, stream: str) -> np.ndarray:
-        """This month's uniforms of ``stream`` for the slots entered so far: element ``i`` is slot ``i``'s.
-
-        Draws of a (stream, month) are a prefix of one sequence, so the slots not yet entered need no draws.
-        """
+        """This month's uniforms of ``stream`` for the slots entered so far: element ``i`` is slot ``i``'s."""
         return self.streams.uniform(stream, self.month, self.n_entered)
 
     def draws_of(self, *streams: str) -> list[np.ndarray]:
         return [self.draws(stream) for stream in streams]
 
     def draws_at(self, stream: str, slots: np.ndarray) -> np.ndarray:
-        """``draws(stream)[slots]`` for ascending ``slots``, jumping over the others when that is cheaper.
+        """``draws(stream)[slots]``, drawing for ``slots`` only."""
+        return self.streams.uniform_at(stream, self.month, slots)
 
-        A full draw costs about 1.6 ns per slot entered, a jump about 1.6 µs per run of consecutive slots.
-        """
-        runs = np.count_nonzero(np.diff(slots, prepend=-2) != 1)
-        if runs * 1000 < self.n_entered:
-            return self.streams.uniform_at(stream, self.month, slots)
-        return self.draws(stream)[slots]
+    def key(self, stream: str) -> np.uint64:
+        """The key of this month's draws of ``stream``, for a kernel that draws as it goes (:mod:`churnsim.rng`)."""
+        return self.streams.key(stream, self.month)
 
     def uniform(self, stream: str) -> np.ndarray:
         """This month's uniforms of ``stream``, one per account slot (NaN for slots not yet entered)."""
@@ -210,13 +205,12 @@ class MarketModel(DecisionStep, mesa.Model):
         """Uncontrollable exits and contractions, then new accounts entering the market."""
         acc = self.accounts
         self.n_entered = self._entered_by(self.month)
-        env, u_event, u_contraction = self.cfg.market.environment, *self.draws_of("environment.event",
-                                                                                  "environment.contraction")
+        env, streams = self.cfg.market.environment, ("environment.event", "environment.contraction")
         if self.kernels:
             n = len(self.live)
             gone, reason, staying = np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64)
             m = compiled.uncontrollable_events(
-                self.live, acc.volume, acc.size0, u_event, u_contraction,
+                self.live, acc.volume, acc.size0, *map(self.key, streams),
                 np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]), environment.EXIT_CODES,
                 env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"), gone,
                 reason, staying)
@@ -224,7 +218,7 @@ class MarketModel(DecisionStep, mesa.Model):
         else:
             n = self.n_entered
             exits, reason = environment.uncontrollable_events(acc.active()[:n], acc.volume[:n], acc.size0[:n],
-                                                              u_event, u_contraction, env)
+                                                              *self.draws_of(*streams), env)
             gone = np.flatnonzero(exits)
             reason = reason[gone]
             self.live = self.live[~exits[self.live]]
@@ -310,13 +304,13 @@ class MarketModel(DecisionStep, mesa.Model):
         """Quality incidents, late deliveries, service requests and complaints; memory of the experience."""
         acc, b, sup = self.accounts, self.cfg.market.behaviour, self._sup
         value = np.array([x.product_value for x in self.suppliers])
-        u = [self.draws(f"delivery.{name}") for name in ("quality", "logistics", "request", "resolve")]
+        streams = [f"delivery.{name}" for name in ("quality", "logistics", "request", "resolve")]
         if self.kernels:
             compiled.deliver_and_remember(
                 self.live, acc.supplier, sup["quality"] * value, sup["p_quality_incident"],
                 sup["logistics_reliability"], sup["service_level"], acc.quality_bonus, acc.incident_factor,
                 acc.logistics_boost, acc.service_boost, acc.complaint_weight, acc.mem, b.p_service_request,
-                b.complaint_escalation, b.satisfaction_memory, *u)
+                b.complaint_escalation, b.satisfaction_memory, *map(self.key, streams))
         else:
             idx = np.flatnonzero(acc.active())
             s = acc.supplier[idx]
@@ -325,7 +319,7 @@ class MarketModel(DecisionStep, mesa.Model):
                 sup["p_quality_incident"][s] * acc.incident_factor[idx],
                 np.minimum(1, sup["logistics_reliability"][s] + acc.logistics_boost[idx]),
                 np.minimum(1, sup["service_level"][s] + acc.service_boost[idx]), acc.complaint_weight[idx],
-                b.p_service_request, b.complaint_escalation, *(draws[idx] for draws in u))
+                b.p_service_request, b.complaint_escalation, *(self.draws_at(name, idx) for name in streams))
             acc.mem[idx] = remember(acc.mem[idx], experience, b.satisfaction_memory)
         for supplier, v in zip(self.suppliers, product_value(value, sup["value_decay_per_month"],
                                                              sup["innovation_per_month"]), strict=False):
@@ -335,17 +329,17 @@ class MarketModel(DecisionStep, mesa.Model):
     def experience(self) -> None:
         """True satisfaction from memory, and the five-level answer a survey would see."""
         acc, b = self.accounts, self.cfg.market.behaviour
-        noise = self.streams.generator("satisfaction.report", self.month).standard_normal(self.n_entered)
         if self.kernels:
             compiled.experience(
                 self.live, acc.mem, acc.taste, self._expectation, self.list_prices(), acc.supplier,
                 acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
-                acc.margin_hit, self.month, noise, b.report_noise_sd, self._cutpoints, acc.satisfaction,
-                acc.reported)
+                acc.margin_hit, self.month, self.key("satisfaction.report"), NORMAL_TABLE, b.report_noise_sd,
+                self._cutpoints, acc.satisfaction, acc.reported)
             return
         idx = np.flatnonzero(acc.active())
+        noise = self.streams.normal_at("satisfaction.report", self.month, idx)
         acc.satisfaction[idx] = satisfaction(acc.mem[idx], acc.taste[idx], self._expectation, self.price_paid(idx))
-        acc.reported[idx] = reported_level(acc.satisfaction[idx], b.report_noise_sd * noise[idx], self._cutpoints)
+        acc.reported[idx] = reported_level(acc.satisfaction[idx], b.report_noise_sd * noise, self._cutpoints)
 
     # ---- 4. strategies and competitors -----------------------------------------------------------------------
     def strategies_act(self) -> None:
@@ -376,8 +370,9 @@ class MarketModel(DecisionStep, mesa.Model):
         candidates = (compiled.key_candidates(self.live, acc.tier, acc.promo_end, month, threats.KEY) if self.kernels
                       else threats.candidates(self.live, acc.tier, acc.promo_end, month))
         conceded, refused = threats.negotiate(
-            candidates, acc.satisfaction, acc.supplier, self._sup["p_concede"], self.draws("threats.threat"),
-            lambda slots: self.draws_at("threats.concede", slots), cfg)
+            candidates, acc.satisfaction, acc.supplier, self._sup["p_concede"],
+            lambda slots: self.draws_at("threats.threat", slots), lambda slots: self.draws_at("threats.concede", slots),
+            cfg)
         acc.promo_discount[conceded] = cfg.discount
         acc.promo_end[conceded] = month + cfg.months - 1
         acc.threat_refused[:] = False

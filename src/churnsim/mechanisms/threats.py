@@ -29,7 +29,8 @@ def candidates(live: np.ndarray, tier: np.ndarray, promo_end: np.ndarray, month:
 
 
 def negotiate(candidates: np.ndarray, satisfaction: np.ndarray, supplier: np.ndarray, p_concede: np.ndarray,
-              u_threat: np.ndarray, u_concede: Callable[[np.ndarray], np.ndarray], cfg: ThreatsConfig,
+              u_threat: Callable[[np.ndarray], np.ndarray], u_concede: Callable[[np.ndarray], np.ndarray],
+              cfg: ThreatsConfig,
               ) -> tuple[np.ndarray, np.ndarray]:
     """This month's threats and their outcome.
 
@@ -37,7 +38,7 @@ def negotiate(candidates: np.ndarray, satisfaction: np.ndarray, supplier: np.nda
         candidates: slots that may threaten (see :func:`candidates`), ascending.
         satisfaction, supplier: per account slot.
         p_concede: (K,) each supplier's chance of conceding.
-        u_threat: this month's uniforms of the threat stream, one per slot entered so far.
+        u_threat: this month's uniforms of the threat stream at the given (ascending) slots.
         u_concede: this month's uniforms of the concede stream at the given (ascending) slots.
         cfg: threat rates and the terms a conceded threat wins.
 
@@ -46,6 +47,6 @@ def negotiate(candidates: np.ndarray, satisfaction: np.ndarray, supplier: np.nda
     """
     hazard = cfg.rate_per_month + cfg.dissatisfaction_rate * np.maximum(
         0.0, -satisfaction[candidates].astype(np.float64))
-    threat = candidates[u_threat[candidates] < -np.expm1(-hazard)]
+    threat = candidates[u_threat(candidates) < -np.expm1(-hazard)]
     concede = u_concede(threat) < p_concede[supplier[threat]]
     return threat[concede], threat[~concede]
