@@ -36,6 +36,8 @@ from omegaconf import DictConfig
 
 __all__ = ["ALREADY_DONE", "SweepProgress", "count_jobs"]
 
+_SENSITIVITY = "hydra_plugins.churnsim_sensitivity.sensitivity_sweeper.SensitivitySweeper"
+
 ALREADY_DONE = "already done"
 """What a job returns when its directory already held its complete run (``churnsim.app``): it ran nothing."""
 
@@ -88,6 +90,10 @@ def count_jobs(config: DictConfig) -> int | None:
     sweeper = config.hydra.sweeper
     params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
     try:
+        if sweeper.get("_target_") == _SENSITIVITY:
+            from churnsim.sensitivity.design import read_design
+
+            return read_design(sweeper.design).n_jobs
         if not _is_basic_sweeper(sweeper.get("_target_")):
             return None
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
@@ -109,11 +115,31 @@ def _is_basic_sweeper(target: str | None) -> bool:
 
 
 def _job_label(config: DictConfig) -> str:
-    """``strategy=... replicate=...``, then the scenario groups this job chose on the command line, if any."""
+    """``strategy=... replicate=...``, then the scenario groups this job chose on the command line, if any.
+
+    A job of a sensitivity design (``hydra/sweeper=sensitivity``) shows its sampled values instead of the groups.
+    """
     label = [f"strategy={config.strategy.name}", f"replicate={config.replicate}"]
-    chosen = {str(o).lstrip("+~").split("=", 1)[0] for o in config.hydra.overrides.task}
+    task = [str(o) for o in config.hydra.overrides.task]
+    if config.hydra.sweeper.get("_target_") == _SENSITIVITY:
+        return " ".join([*label, *_sampled(task)])
+    chosen = {o.lstrip("+~").split("=", 1)[0] for o in task}
     label += [f"{group}={config[group].name}" for group in ("competitors", "market") if group in chosen]
     return " ".join(label)
+
+
+def _sampled(task: list[str]) -> list[str]:
+    """The numeric values set on dotted keys (a sensitivity job's sampled parameters), to 4 significant digits."""
+    out = []
+    for override in task:
+        key, _, value = override.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if "." in key and not key.startswith("hydra"):
+            out.append(f"{key.rsplit('.', 1)[-1]}={number:.4g}")
+    return out
 
 
 def _counter_file(config: DictConfig) -> Path:
