@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +11,11 @@ import pandas as pd
 import pytest
 from conftest import small_config
 
-from churnsim.clv import export, fit_sbg, sbg_survival
+from churnsim.clv import CLV_TABLES, export, fit_sbg, sbg_survival
 from churnsim.config import ConfigError
 from churnsim.model import simulate
+from churnsim.outputs import finished_run
+from churnsim.schemas import SCHEMAS
 
 REGULAR = Path(__file__).parent / "data" / "fader_hardie_2007_regular.csv"  # copy of shared/data; source in header
 
@@ -72,7 +76,8 @@ def test_orders_are_the_runs_focal_revenue(run):
     per_customer = ex.orders.groupby("customer_id")["monetary_value"].sum()
     assert np.allclose(per_customer, acc.loc[per_customer.index, "revenue_focal"])
     assert acc.loc[~acc.index.isin(per_customer.index), "revenue_focal"].eq(0).all()
-    assert list(ex.orders.columns) == ["customer_id", "date", "monetary_value"]
+    assert list(ex.orders.columns) == [c.name for c in SCHEMAS["clv_orders"]]
+    assert list(ex.orders.columns[-4:]) == ["customer_id", "month", "date", "monetary_value"]
     assert ex.orders["date"].min() == pd.Timestamp("2021-03-01") and (ex.orders["date"].dt.day == 1).all()
     assert (ex.orders["monetary_value"] > 0).all()
 
@@ -108,7 +113,30 @@ def test_write_and_bad_input(run, tmp_path):
     paths = ex.write(tmp_path)
     assert {p.name for p in paths} == {"orders.csv", "cohorts.csv", "customers.csv", "alive.csv"}
     assert (pd.read_csv(tmp_path / "orders.csv")["run_seed"] == ex.run_seed).all()
-    with pytest.raises(ConfigError, match="start_date"):
+    with pytest.raises(ConfigError, match="output.start_date = 'not a date': must be a date"):
         export(small_config(), start_date="not a date")
     with pytest.raises(ConfigError, match="n_alive"):
         fit_sbg([100, 120, 90])
+
+
+def test_churnsim_writes_the_export_as_tables_of_the_run(tmp_path):
+    """`churnsim output.tables=[...]` writes the CLV tables beside the run's own, equal to :func:`export`'s."""
+    cfg = small_config(months=12)
+    args = [f"n_accounts={cfg.n_accounts}", "months=12", f"burn_in_months={cfg.burn_in_months}", f"seed={cfg.seed}",
+            "output.tables=[monthly,clv_orders,clv_cohorts,clv_customers,clv_alive]", "output.start_date=2022-07-01",
+            f"hydra.run.dir={tmp_path / 'run'}"]
+    done = subprocess.run([sys.executable, "-m", "churnsim.app", *args], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert finished_run(tmp_path / "run") is not None
+    ex = export(cfg, start_date="2022-07-01")
+    for name, frame in zip(CLV_TABLES, (ex.orders, ex.cohorts, ex.customers, ex.alive), strict=True):
+        written = pd.read_parquet(tmp_path / "run" / f"{name}.parquet")
+        pd.testing.assert_frame_equal(written, frame, check_categorical=False, check_dtype=False)
+    bad = subprocess.run([sys.executable, "-m", "churnsim.app", *args[:-3], "output.tables=[clv_orders]",
+                          "output.start_date=July", f"hydra.run.dir={tmp_path / 'bad'}"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == [
+        "churnsim: error: output.start_date = 'July': must be a date such as 2020-01-01"]
+    assert not (tmp_path / "bad" / "summary.json").exists()

@@ -17,14 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from churnsim.config import OutputConfig
 from churnsim.outputs import finished_run
 from churnsim.report.load import load_sweep
-from churnsim.schemas import SCHEMAS
 
 CHURNSIM = str(Path(sys.executable).with_name("churnsim"))
 TINY = ["n_accounts=300", "months=6", "burn_in_months=2"]
 SWEEP = ["strategy=baseline,contracts", "replicate=0,1", *TINY, "hydra.sweep.dir=sweep"]
 BASIC = "hydra/launcher=basic"  # jobs one after another, in order
+
+DEFAULT_TABLES = OutputConfig().tables  # what a run writes unless output.tables says otherwise
 
 
 def churnsim(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -40,7 +42,7 @@ def _assert_same_runs(job: Path, other: Path) -> None:
     assert json.loads((job / "summary.json").read_text()) == json.loads((other / "summary.json").read_text())
     config = (json.loads((d / "run.json").read_text())["config"] for d in (job, other))
     assert next(config) == next(config)
-    for table in SCHEMAS:
+    for table in DEFAULT_TABLES:
         pd.testing.assert_frame_equal(pd.read_parquet(job / f"{table}.parquet"),
                                       pd.read_parquet(other / f"{table}.parquet"), check_exact=True)
 
@@ -121,10 +123,10 @@ def test_an_interrupted_sweep_leaves_only_complete_or_visibly_incomplete_jobs_an
     assert 2 <= len(complete) < 16, "the sweep should have been stopped part way"
     for job in complete:  # the marker means every file is there and reads
         assert finished_run(job) is not None
-        for table in SCHEMAS:
+        for table in DEFAULT_TABLES:
             pd.read_parquet(job / f"{table}.parquet")
     for job in set(jobs) - set(complete):
-        assert not any((job / f"{table}.parquet").exists() for table in SCHEMAS)  # only hidden temporary names
+        assert not any((job / f"{table}.parquet").exists() for table in DEFAULT_TABLES)  # only hidden temporary names
 
     done = churnsim(tmp_path, *sweep_args)
     assert done.returncode == 0, done.stderr

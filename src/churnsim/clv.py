@@ -1,26 +1,31 @@
 """Export a run for customer-lifetime-value tools, with the ground truth alongside; fit a shifted-beta-geometric.
 
-A run keeps only revenue totals per account, so :func:`export` steps a :class:`~churnsim.model.MarketModel` itself
-and reads, after each reported month, who is a focal customer and what each paid (the month's growth of
-``revenue_focal``: exactly the revenue the model booked). The core is untouched and the run is the same run
-:func:`~churnsim.model.simulate` would make with this config (same seed, same tables).
+The export is four tables a run writes when ``output.tables`` names them (``churnsim output.tables=[clv_orders,
+clv_cohorts,clv_customers,clv_alive]``, or in a sweep), declared in :mod:`churnsim.schemas` like the run's other
+tables and carrying the same run columns (strategy, competitors, market, replicate, seed). :func:`export` runs a
+config for them and returns them in memory. While the run goes, the recorder hands a :class:`Collector` each
+reported month's focal customers and the revenue the model booked from each (exactly what ``revenue_focal`` of
+the accounts table adds up); the tables are made at the end. Months are reported months, 0 = first; ``date`` is
+the first day of the month, month 0 being ``output.start_date``'s month; money in k€.
 
-Tables of a :class:`ClvExport` (months are reported months, 0 = first; ``date`` is the first day of the month,
-counted from ``start_date``; money in k€):
-
-- ``orders``: one row per month an account buys from the focal firm: ``customer_id`` (the account id of the
+- ``clv_orders``: one row per month an account buys from the focal firm: ``customer_id`` (the account id of the
   accounts and events tables), ``date``, ``monetary_value`` — the transaction log ``lifetimes`` and
   ``pymc-marketing`` take. A customer is an account that buys from the focal firm in a reported month; one lost
   in month 0 before it paid anything is none.
-- ``cohorts``: contractual cohorts, long: ``cohort_month`` (month its first observed focal spell began; the
+- ``clv_cohorts``: contractual cohorts, long: ``cohort_month`` (month its first observed focal spell began; the
   customers already focal at month 0 are cohort 0 with ``acquired`` false, as they joined before reporting
   began), ``acquired``, ``period`` (months since the cohort month), ``n_alive`` (still in that first spell: a
   customer lost once is lost, as in Fader & Hardie 2007) and ``pct_alive`` — per cohort the shape of their
   "Regular" table, observed while ``cohort_month + period < months``.
-- ``customers``: the truth per customer: ``customer_id``, ``cohort_month``, ``acquired``, ``propensity`` (latent
-  propensity to leave), ``churn_month`` (first month after its first spell, -1 while it lasts), ``n_orders``.
-- ``alive``: per customer and month from its cohort month on, ``alive``: a focal customer that month (in any
-  spell, so a won-back customer is alive again here though not in ``cohorts``).
+- ``clv_customers``: the truth per customer: ``customer_id``, ``cohort_month``, ``acquired``, ``propensity``
+  (latent propensity to leave), ``churn_month`` (first month after its first spell, -1 while it lasts),
+  ``n_orders``.
+- ``clv_alive``: per customer and month from its cohort month on, ``alive``: a focal customer that month (in any
+  spell, so a won-back customer is alive again here though not in ``clv_cohorts``).
+
+Memory: the collector keeps each month's focal customers and payments (16 bytes per customer-month), and the
+tables are built whole from a months × customers matrix at the end: about 2.9 KB per account at 60 months in all
+(measured at 200,000 accounts: 0.96 GB peak, against 0.38 GB without the export).
 
 Source of the sBG model: Fader, P. S. & Hardie, B. G. S. (2007), "How to project customer retention", Journal of
 Interactive Marketing 21(1):76-90: churn probability θ ~ Beta(α, β) per customer, constant over periods.
@@ -28,6 +33,7 @@ Interactive Marketing 21(1):76-90: churn probability θ ~ Beta(α, β) per custo
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,13 +42,11 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln
 
-from churnsim.accounts import ACTIVE
-from churnsim.config import ConfigError, RunConfig, validate
-from churnsim.model import MarketModel
+from churnsim.config import ConfigError, RunConfig
 
-__all__ = ["ClvExport", "export", "fit_sbg", "sbg_survival"]
+__all__ = ["CLV_TABLES", "ClvExport", "Collector", "export", "fit_sbg", "sbg_survival"]
 
-FOCAL = 0  # supplier index of the focal firm
+CLV_TABLES = ("clv_orders", "clv_cohorts", "clv_customers", "clv_alive")
 
 
 @dataclass
@@ -67,27 +71,57 @@ class ClvExport:
         return paths
 
 
-def _focal_months(cfg: RunConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Step a model through ``cfg``.
+class Collector:
+    """Each reported month's focal customers and what each paid, for the CLV tables (kept by the recorder)."""
 
-    Returns:
-        (months × slots) focal-customer flags and revenue paid (k€); per slot, whether it was a focal customer
-        since before month 0 (the stock), its latent propensity; the run seed.
-    """
-    model = MarketModel(validate(cfg))
-    acc = model.accounts
-    focal = np.zeros((cfg.months, acc.capacity), dtype=bool)
-    paid = np.zeros((cfg.months, acc.capacity))
-    while model.month < cfg.months:
-        booked = acc.revenue_focal.copy()
-        month = model.month
-        model.step()
-        if month >= 0:
-            focal[month] = (acc.status == ACTIVE) & (acc.supplier == FOCAL)
-            paid[month] = acc.revenue_focal - booked
-        if month == 0:
-            stock = focal[0] & (acc.since_month < 0)
-    return focal, paid, stock, acc.propensity.astype(np.float64), model.run_seed
+    def __init__(self) -> None:
+        self._customers: list[np.ndarray] = []
+        self._paid: list[np.ndarray] = []
+        self._stock = np.zeros(0, np.int64)
+
+    def observe(self, customers: np.ndarray, paid: np.ndarray, since_month: np.ndarray) -> None:
+        """Record the next reported month: focal customers (slots, ascending), their revenue booked this month and
+        the month each joined the focal firm (month 0: those joined before it are the stock)."""
+        if not self._customers:
+            self._stock = customers[since_month < 0]
+        self._customers.append(np.asarray(customers, np.int64))
+        self._paid.append(np.asarray(paid, np.float64))
+
+    def tables(self, months: int, start_date: str, propensity: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+        """The columns of each CLV table (``CLV_TABLES``), without the run columns.
+
+        Args:
+            months: reported months of the run (each observed by now).
+            start_date: the calendar date of month 0.
+            propensity: per account slot, its latent propensity.
+        """
+        dates = pd.date_range(pd.Timestamp(start_date).to_period("M").to_timestamp(), periods=months, freq="MS")
+        dates = dates.as_unit("ns")
+        ids = np.unique(np.concatenate([np.zeros(0, np.int64), *self._customers]))
+        focal = np.zeros((months, len(ids)), dtype=bool)
+        paid = np.zeros((months, len(ids)))
+        for month, (customers, payments) in enumerate(zip(self._customers, self._paid, strict=True)):
+            col = np.searchsorted(ids, customers)
+            focal[month, col] = True
+            paid[month, col] = payments
+        first = focal.argmax(axis=0)
+        spell = _first_spells(focal, first)
+        month, col = np.nonzero(focal.T)  # customer-major: orders sorted by customer, then date
+        month, col = col, month
+        acquired = ~np.isin(ids, self._stock)
+        m, c = np.nonzero((np.arange(months)[:, None] >= first[None, :]).T)
+        m, c = c, m
+        return {
+            "clv_orders": {"customer_id": ids[col], "month": month.astype(np.int64), "date": dates[month],
+                           "monetary_value": paid[month, col]},
+            "clv_cohorts": _cohort_table(first, acquired, spell, months),
+            "clv_customers": {"customer_id": ids, "cohort_month": first.astype(np.int64), "acquired": acquired,
+                              "propensity": propensity[ids].astype(np.float64),
+                              "churn_month": np.where(first + spell < months, first + spell, -1).astype(np.int64),
+                              "n_orders": focal.sum(axis=0).astype(np.int64)},
+            "clv_alive": {"customer_id": ids[c], "month": m.astype(np.int64), "date": dates[m],
+                          "period": (m - first[c]).astype(np.int64), "alive": focal[m, c]},
+        }
 
 
 def _first_spells(focal: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -100,45 +134,36 @@ def _first_spells(focal: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def export(cfg: RunConfig, start_date: str = "2020-01-01") -> ClvExport:
-    """Run ``cfg`` and return its CLV tables with the ground truth (see the module docstring).
+    """Run ``cfg`` (its own tables aside) and return its CLV tables with the ground truth (see the module docstring).
 
     Args:
-        cfg: a run configuration (validated here).
+        cfg: a run configuration (validated here; ``output`` is replaced).
         start_date: the calendar date of month 0; each month is dated to its first day.
 
     Raises:
         ConfigError: if ``start_date`` is not a date.
     """
-    try:
-        dates = pd.date_range(pd.Timestamp(start_date).to_period("M").to_timestamp(), periods=cfg.months, freq="MS")
-    except ValueError as err:
-        raise ConfigError(f"start_date = {start_date!r}: must be a date such as 2020-01-01") from err
-    focal, paid, stock, propensity, seed = _focal_months(cfg)
-    ids = np.flatnonzero(focal.any(axis=0))
-    focal, paid = focal[:, ids], paid[:, ids]
-    first = focal.argmax(axis=0)
-    spell = _first_spells(focal, first)
-    month, col = np.nonzero(focal)
-    orders = pd.DataFrame({"customer_id": ids[col], "date": dates[month], "monetary_value": paid[month, col]})
-    orders = orders.sort_values(["customer_id", "date"], ignore_index=True)
-    acquired = ~stock[ids]
-    customers = pd.DataFrame({
-        "customer_id": ids, "cohort_month": first, "acquired": acquired, "propensity": propensity[ids],
-        "churn_month": np.where(first + spell < cfg.months, first + spell, -1), "n_orders": focal.sum(axis=0)})
-    m, c = np.nonzero(np.arange(cfg.months)[:, None] >= first[None, :])
-    alive = pd.DataFrame({"customer_id": ids[c], "month": m, "date": dates[m], "period": m - first[c],
-                          "alive": focal[m, c]}).sort_values(["customer_id", "month"], ignore_index=True)
-    return ClvExport(orders, _cohort_table(first, acquired, spell, cfg.months), customers, alive, seed)
+    from churnsim.model import simulate  # churnsim.model records through churnsim.recorder, which uses this module
+
+    cfg = copy.deepcopy(cfg)
+    cfg.output.tables, cfg.output.start_date = list(CLV_TABLES), start_date
+    result = simulate(cfg)
+    tables = [result.tables[name] for name in CLV_TABLES]
+    return ClvExport(*tables, run_seed=result.run_seed)
 
 
-def _cohort_table(first: np.ndarray, acquired: np.ndarray, spell: np.ndarray, months: int) -> pd.DataFrame:
-    rows = []
+def _cohort_table(first: np.ndarray, acquired: np.ndarray, spell: np.ndarray, months: int) -> dict[str, np.ndarray]:
+    parts = []
     for (cohort, acq), members in pd.Series(spell).groupby([first, acquired]):
         periods = np.arange(months - cohort)
         n_alive = (members.to_numpy()[None, :] > periods[:, None]).sum(axis=1)
-        rows.append(pd.DataFrame({"cohort_month": cohort, "acquired": acq, "period": periods, "n_alive": n_alive,
-                                  "pct_alive": 100.0 * n_alive / len(members)}))
-    return pd.concat(rows, ignore_index=True)
+        parts.append(pd.DataFrame({"cohort_month": np.int64(cohort), "acquired": bool(acq), "period": periods,
+                                   "n_alive": n_alive, "pct_alive": 100.0 * n_alive / len(members)}))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"cohort_month": [], "acquired": [], "period": [], "n_alive": [], "pct_alive": []})
+    return {"cohort_month": table["cohort_month"].to_numpy(np.int64), "acquired": table["acquired"].to_numpy(bool),
+            "period": table["period"].to_numpy(np.int64), "n_alive": table["n_alive"].to_numpy(np.int64),
+            "pct_alive": table["pct_alive"].to_numpy(np.float64)}
 
 
 # ---- shifted-beta-geometric -----------------------------------------------------------------------------------

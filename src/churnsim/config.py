@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date
 from typing import Any
+
+# the tables a run can write (churnsim.schemas declares their columns): the run's own, then the CLV export's
+TABLES = ("monthly", "events", "accounts", "clv_orders", "clv_cohorts", "clv_customers", "clv_alive")
 
 __all__ = [
     "AccountsConfig",
@@ -27,6 +31,7 @@ __all__ = [
     "SalesForceConfig",
     "StrategyConfig",
     "SupplierConfig",
+    "TABLES",
     "ThreatsConfig",
     "validate",
 ]
@@ -228,6 +233,7 @@ class OutputConfig:
     """What a run writes."""
 
     tables: list[str] = _list(["monthly", "events", "accounts"], doc="tables to write besides summary and provenance")
+    start_date: str = field(default="2020-01-01", metadata={"doc": "calendar date of month 0 in the clv_* tables"})
 
 
 @dataclass
@@ -312,9 +318,15 @@ def _check_consistency(cfg: RunConfig) -> None:
         raise ConfigError(f"market.focal.enters_at_month = {cfg.market.focal.enters_at_month}: the focal firm is "
                           "present from the start; leave it out")
     _check_strategy(cfg)
-    unknown = sorted(set(cfg.output.tables) - {"monthly", "events", "accounts"})
+    unknown = sorted(set(cfg.output.tables) - set(TABLES))
     if unknown:
-        raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: monthly, events, accounts")
+        raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: {', '.join(TABLES)}")
+    if any(name.startswith("clv_") for name in cfg.output.tables):
+        try:
+            date.fromisoformat(cfg.output.start_date)
+        except (TypeError, ValueError):
+            raise ConfigError(f"output.start_date = {cfg.output.start_date!r}: must be a date such as 2020-01-01"
+                              ) from None
 
 
 def _check_strategy(cfg: RunConfig) -> None:

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["ERROR_FILE", "OUTPUT_FILES", "ROWS_PER_GROUP", "RunWriter", "as_recorded", "clear_run", "finished_run",
            "provenance", "write_run"]
 
-OUTPUT_FILES = ("monthly.parquet", "events.parquet", "accounts.parquet", "run.json", "summary.json")
+OUTPUT_FILES = ("monthly.parquet", "events.parquet", "accounts.parquet", "clv_orders.parquet", "clv_cohorts.parquet",
+                "clv_customers.parquet", "clv_alive.parquet", "run.json", "summary.json")
 """Every file a run may write, in the order it is moved into place."""
 
 ERROR_FILE = "error.txt"

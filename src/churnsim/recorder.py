@@ -18,6 +18,7 @@ import pandas as pd
 
 from churnsim import kernels as compiled
 from churnsim.accounts import ACTIVE, TIERS
+from churnsim.clv import CLV_TABLES, Collector
 from churnsim.mechanisms.money import discount_factor
 from churnsim.reasons import REASONS, is_controllable
 from churnsim.schemas import check_table
@@ -64,6 +65,7 @@ class Recorder:
         self.month_strategy_cost = np.zeros(model.n_suppliers)
         self._cohort: np.ndarray | None = None
         self._cohort_revenue: list[float] = []
+        self._clv = Collector() if set(self._wanted) & set(CLV_TABLES) else None
 
     def write_to(self, sink: TableSink) -> None:
         """Hand the tables to ``sink`` as they are recorded, instead of keeping them (before month 0)."""
@@ -152,6 +154,9 @@ class Recorder:
         }
         self._rows.append(row)
         self._cohort_revenue.append(float(revenue[in_cohort].sum()))
+        if self._clv is not None:
+            focal = acc.supplier[idx] == 0
+            self._clv.observe(idx[focal], revenue[focal], acc.since_month[idx[focal]])
         if self._sink.rows_per_frame is not None and self._n_events >= self._sink.rows_per_frame:
             self._send_events()
 
@@ -165,6 +170,12 @@ class Recorder:
         if "accounts" in self._wanted:
             for frame in self._accounts_frames():
                 self._sink.write("accounts", frame)
+        if self._clv is not None:
+            cfg = self.model.cfg
+            tables = self._clv.tables(cfg.months, cfg.output.start_date, self.model.accounts.propensity)
+            for name in CLV_TABLES:
+                if name in self._wanted:
+                    self._sink.write(name, self._frame(name, tables[name]))
         return dict(self._kept)
 
     def summary(self) -> dict:

@@ -94,7 +94,47 @@ _ACCOUNTS = [
     Column("end_month", "int64", "month", "month it exited, or −1 while active"),
 ]
 
-SCHEMAS: dict[str, list[Column]] = {"monthly": _MONTHLY, "events": _EVENTS, "accounts": _ACCOUNTS}
+# The export for customer-lifetime-value tools (churnsim.clv): a focal customer is an account that buys from the
+# focal firm in a reported month; its id is the account id of the tables above.
+_CUSTOMER = Column("customer_id", "int64", "", "account id of a focal customer")
+_DATE = Column("date", "datetime64[ns]", "", "first day of the month (month 0 is output.start_date's month)")
+
+_CLV_ORDERS = [
+    *_RUN, _CUSTOMER,
+    Column("month", "int64", "month", "month of the purchase"),
+    _DATE,
+    Column("monetary_value", "float64", "k€", "revenue the focal firm booked from it that month"),
+]
+
+_CLV_COHORTS = [
+    *_RUN,
+    Column("cohort_month", "int64", "month", "month its members' first observed focal spell began"),
+    Column("acquired", "bool", "", "false for the customers already focal at month 0 (joined before reporting)"),
+    Column("period", "int64", "months", "months since the cohort month"),
+    Column("n_alive", "int64", "customers", "members still in their first spell (a customer lost once stays lost)"),
+    Column("pct_alive", "float64", "%", "n_alive as a share of the cohort"),
+]
+
+_CLV_CUSTOMERS = [
+    *_RUN, _CUSTOMER,
+    Column("cohort_month", "int64", "month", "month its first observed focal spell began"),
+    Column("acquired", "bool", "", "false if already focal at month 0"),
+    Column("propensity", "float64", "", "true latent propensity to leave"),
+    Column("churn_month", "int64", "month", "first month after its first spell, −1 while it lasts"),
+    Column("n_orders", "int64", "months", "months it bought from the focal firm (any spell)"),
+]
+
+_CLV_ALIVE = [
+    *_RUN, _CUSTOMER,
+    Column("month", "int64", "month", "month, from its cohort month on"),
+    _DATE,
+    Column("period", "int64", "months", "months since its cohort month"),
+    Column("alive", "bool", "", "a focal customer that month (in any spell: a won-back customer is alive again)"),
+]
+
+SCHEMAS: dict[str, list[Column]] = {"monthly": _MONTHLY, "events": _EVENTS, "accounts": _ACCOUNTS,
+                                    "clv_orders": _CLV_ORDERS, "clv_cohorts": _CLV_COHORTS,
+                                    "clv_customers": _CLV_CUSTOMERS, "clv_alive": _CLV_ALIVE}
 
 
 def check_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
