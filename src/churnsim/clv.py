@@ -106,11 +106,9 @@ class Collector:
             paid[month, col] = payments
         first = focal.argmax(axis=0)
         spell = _first_spells(focal, first)
-        month, col = np.nonzero(focal.T)  # customer-major: orders sorted by customer, then date
-        month, col = col, month
+        col, month = np.nonzero(focal.T)  # customer-major: orders sorted by customer, then date
         acquired = ~np.isin(ids, self._stock)
-        m, c = np.nonzero((np.arange(months)[:, None] >= first[None, :]).T)
-        m, c = c, m
+        c, m = np.nonzero((np.arange(months)[:, None] >= first[None, :]).T)
         return {
             "clv_orders": {"customer_id": ids[col], "month": month.astype(np.int64), "date": dates[month],
                            "monetary_value": paid[month, col]},
