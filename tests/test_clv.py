@@ -28,14 +28,15 @@ def run():
 
 
 def propensity_only_config():
-    """Churn from the latent propensity alone: no environment events, triggers, contagion or threats; no burn-in,
-    so the month-0 customers carry the Beta prior of propensities, unselected by earlier churn."""
+    """Churn from the latent propensity alone: no environment events, triggers, delight, contagion or threats; no
+    burn-in, so the month-0 customers carry the Beta prior of propensities, unselected by earlier churn."""
     cfg = small_config(n_accounts=4000, months=36, burn_in_months=0)
     env, b = cfg.market.environment, cfg.market.behaviour
     env.p_closure = env.p_acquisition = env.p_upstream_integration = env.p_contraction = 0.0
     b.consider_base_per_month = 0.3  # enough churn in 36 months for a curve to fit
     b.trigger_contract_end = b.trigger_offer = b.trigger_dissatisfaction = 0.0
     b.trigger_rep_left = b.trigger_threat_refused = 0.0
+    b.delight_hazard_ratio = 1.0
     b.contagion_hr_per_contact = 1.0
     cfg.market.threats.rate_per_month = 0.0
     return cfg

@@ -430,7 +430,12 @@ def test_consideration_probability_formula_and_each_trigger_raises_it():
     for trigger in [dict(contract_ends=True), dict(offered=True), dict(rep_left=True), dict(satisfaction_=-0.1),
                     dict(wake=0.05), dict(threat_refused=True), dict(contagion=2.0)]:
         assert _consider(**trigger) > base, trigger
-    assert _consider(satisfaction_=0.2) == base  # only dissatisfaction triggers
+    assert _consider(satisfaction_=b.delight_threshold) == base  # satisfied, not delighted: no trigger
+    # delight (satisfaction above the threshold) scales every trigger alike, a salesperson's leaving included
+    delighted = b.delight_threshold + 0.01
+    h = 0.5 * (b.consider_base_per_month + b.trigger_offer + b.trigger_rep_left) * b.delight_hazard_ratio
+    assert _consider(satisfaction_=delighted, offered=True, rep_left=True) == pytest.approx(1 - np.exp(-h))
+    assert _consider(satisfaction_=0.5) == _consider(satisfaction_=delighted) < base  # a step, not a slope
     assert _consider(propensity=0.0, contract_ends=True, offered=True) == 0.0
     h = 0.5 * (b.consider_base_per_month + b.trigger_contract_end + b.trigger_offer + b.trigger_dissatisfaction * 0.1
                + b.trigger_rep_left + 0.05 + b.trigger_threat_refused) * 1.5

@@ -102,7 +102,7 @@ class AccountsConfig:
     """Heterogeneity of the accounts at the start (DESIGN §3.2)."""
 
     size_median: float = _num(10.0, 0.0, strict_lo=True, doc="median monthly volume, k€ at reference price")
-    size_sigma: float = _num(1.6, 0.0, 5.0, doc="log-normal sigma of volume; 1.6 puts ~78 % of revenue in the top 20 %")
+    size_sigma: float = _num(1.5, 0.0, 5.0, doc="log-normal sigma of volume; 1.5 puts ~83 % of revenue in the top 20 %")
     tier_shares: list[float] = _list([0.1, 0.3, 0.6], lo=0.0, hi=1.0,
                                      doc="shares of accounts by size rank in tiers key, regular, small; sum to 1")
     propensity_alpha: float = _num(0.7, 0.0, strict_lo=True, doc="Beta alpha of the latent propensity to leave")
@@ -123,8 +123,8 @@ class AccountsConfig:
 class EnvironmentConfig:
     """Uncontrollable events (DESIGN §3.3 step 1); rates per account-month."""
 
-    p_closure: float = _p(0.0050, doc="business closes or goes bankrupt")
-    p_acquisition: float = _p(0.0030, doc="bought, or moved by a head-office decision")
+    p_closure: float = _p(0.0070, doc="business closes or goes bankrupt")
+    p_acquisition: float = _p(0.0042, doc="bought, or moved by a head-office decision")
     p_upstream_integration: float = _p(0.0008, doc="integrates upstream and leaves the market")
     p_contraction: float = _p(0.010, doc="business shrinks: volume falls")
     contraction_factor: float = _num(0.7, 0.0, 1.0, strict_lo=True, doc="volume kept after a contraction")
@@ -140,22 +140,24 @@ class BehaviourConfig:
     satisfaction_memory: float = _p(0.3, doc="weight of this month's experience in the satisfaction memory")
     expectation: list[float] = _list([0.75, 0.80, 0.93], lo=0.0, hi=1.0,
                                      doc="expected quality, service, logistics levels")
-    report_noise_sd: float = _num(0.05, 0.0, doc="noise of a survey answer, satisfaction units")
+    report_noise_sd: float = _num(0.02, 0.0, doc="noise of a survey answer, satisfaction units")
     report_cutpoints: list[float] = _list([-0.08, -0.03, 0.02, 0.07],
                                           doc="satisfaction cut-points between the five reported levels")
-    consider_base_per_month: float = _num(0.007, 0.0, 5.0, doc="consideration hazard with no trigger, × propensity")
+    consider_base_per_month: float = _num(0.0065, 0.0, 5.0, doc="consideration hazard with no trigger, × propensity")
     trigger_contract_end: float = _num(1.0, 0.0, 50.0, doc="extra hazard at contract end, × propensity")
     trigger_offer: float = _num(1.5, 0.0, 50.0, doc="extra hazard when a competitor's offer arrives")
     trigger_dissatisfaction: float = _num(2.5, 0.0, 500.0, doc="extra hazard per unit of satisfaction below zero")
-    trigger_rep_left: float = _num(2.0, 0.0, 50.0, doc="extra hazard the month the account's salesperson leaves")
+    trigger_rep_left: float = _num(12.0, 0.0, 50.0, doc="extra hazard the month the account's salesperson leaves")
     trigger_threat_refused: float = _num(3.0, 0.0, 50.0, doc="extra hazard the month a threat to leave is refused")
+    delight_threshold: float = _num(0.06, -1.0, 1.0, doc="satisfaction above which an account is delighted")
+    delight_hazard_ratio: float = _num(0.02, 0.0, 1.0, doc="consideration hazard of a delighted account ÷ the usual")
     contagion_hr_per_contact: float = _num(1.85, 1.0, 10.0, doc="hazard ratio per defected contact, new account")
     contagion_decay_per_month: float = _p(0.5, doc="share of a contact's defection effect left after a month")
     contagion_tenure_damping: float = _num(0.05, 0.0, 10.0, doc="log hazard ratio ÷ (1 + damping × tenure years)")
     choice_beta: float = _num(6.0, 0.0, 100.0, doc="utility per unit of perceived value (logit scale)")
     procedural_cost: float = _num(0.8, 0.0, 20.0, doc="utility cost of learning a new supplier")
     relationship_weight: float = _num(1.5, 0.0, 20.0, doc="utility of full relationship capital")
-    rep_owned_share: float = _p(0.5, doc="share of relationship capital held by the salesperson, not the firm")
+    rep_owned_share: float = _p(0.7, doc="share of relationship capital held by the salesperson, not the firm")
     relationship_growth_per_month: float = _p(0.04, doc="share of the gap to full relationship built per month")
     money_lost_weight: float = _num(0.5, 0.0, 20.0, doc="utility per month of revenue lost by switching")
     pull_decay_per_month: float = _p(0.05, doc="monthly decay of a departed salesperson's pull on former accounts")

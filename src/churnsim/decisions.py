@@ -78,7 +78,7 @@ class DecisionStep:
             acc.offer_from, acc.supplier, acc.rep_left, acc.wake_hazard, acc.threat_refused, acc.exposure,
             b.consider_base_per_month, b.trigger_contract_end, b.trigger_offer, b.trigger_dissatisfaction,
             b.trigger_rep_left, b.trigger_threat_refused, np.log(b.contagion_hr_per_contact),
-            b.contagion_tenure_damping, deciders, triggers, contagion_log)
+            b.contagion_tenure_damping, b.delight_threshold, b.delight_hazard_ratio, deciders, triggers, contagion_log)
         deciders = deciders[:m]
         chance = -np.expm1(triggers[:m] * np.exp(contagion_log[:m]))  # as consideration_probability computes it
         return compiled.below(deciders, self.key("decision.consider"), chance)

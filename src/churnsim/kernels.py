@@ -131,8 +131,8 @@ def experience(live, mem, taste, expectation, price_paid_s, supplier, discount, 
 @njit(**_JIT)
 def consideration_terms(live, since_month, month, propensity, satisfaction, contract_end, offer_from,
                         supplier, rep_left, wake_hazard, threat_refused, exposure, base, w_contract_end, w_offer,
-                        w_dissatisfaction, w_rep_left, w_threat_refused, log_hr, damping, deciders, triggers,
-                        contagion_log):
+                        w_dissatisfaction, w_rep_left, w_threat_refused, log_hr, damping, delight_threshold,
+                        delight_hazard_ratio, deciders, triggers, contagion_log):
     """The arithmetic of :func:`churnsim.mechanisms.choice.consideration_probability` for this month's deciders.
 
     Fills ``deciders`` (slots, in order), and for each its ``triggers`` (already × −propensity) and the log of its
@@ -142,11 +142,13 @@ def consideration_terms(live, since_month, month, propensity, satisfaction, cont
     for i in live:
         if since_month[i] >= month:
             continue
-        dissatisfaction = max(0.0, -np.float64(satisfaction[i]))
+        s = np.float64(satisfaction[i])
         offered = offer_from[i] >= 0 and offer_from[i] != supplier[i]
         t = (base + w_contract_end * (contract_end[i] == month) + w_offer * offered
-             + w_dissatisfaction * dissatisfaction + w_rep_left * rep_left[i] + np.float64(wake_hazard[i])
+             + w_dissatisfaction * max(0.0, -s) + w_rep_left * rep_left[i] + np.float64(wake_hazard[i])
              + w_threat_refused * threat_refused[i])
+        if s > delight_threshold:  # delighted
+            t *= delight_hazard_ratio
         deciders[m] = i
         triggers[m] = -np.float64(propensity[i]) * t
         tenure = month - since_month[i]

@@ -35,6 +35,7 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
     trigger += b.trigger_rep_left if bool(acc.rep_left[i]) else 0.0
     trigger += float(acc.wake_hazard[i])
     trigger += b.trigger_threat_refused if bool(acc.threat_refused[i]) else 0.0
+    trigger *= b.delight_hazard_ratio if satisfaction > b.delight_threshold else 1.0  # delight
     log_hr = math.log(b.contagion_hr_per_contact) / (1.0 + b.contagion_tenure_damping * tenure_years)
     hazard = float(acc.propensity[i]) * trigger * math.exp(log_hr * float(acc.exposure[i]))
     if not u_consider[i] < -math.expm1(-hazard):

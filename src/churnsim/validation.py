@@ -87,7 +87,7 @@ def propensity_only(cfg: RunConfig, consider_per_month: float = 0.4,
                     propensity: tuple[float, float] = (0.7, 6.0)) -> RunConfig:
     """``cfg`` with churn driven by the latent propensity alone, and every switch a coin toss among suppliers.
 
-    No environment events, triggers, contagion, threats, tenure effects or burn-in (the month-0 customers carry
+    No environment events, triggers, delight, contagion, threats, tenure effects or burn-in (the month-0 customers carry
     the Beta prior of propensities, unselected by earlier churn). Every utility component is zero, so an account
     that considers leaving picks any of the K suppliers with chance 1/K: its monthly churn chance is exactly
     ``θ = (1 − 1/K)(1 − exp(−propensity × consider_per_month))``, known per customer (:func:`churn_heterogeneity`).
@@ -106,6 +106,7 @@ def propensity_only(cfg: RunConfig, consider_per_month: float = 0.4,
     b.consider_base_per_month = consider_per_month
     b.trigger_contract_end = b.trigger_offer = b.trigger_dissatisfaction = 0.0
     b.trigger_rep_left = b.trigger_threat_refused = 0.0
+    b.delight_hazard_ratio = 1.0
     b.contagion_hr_per_contact = 1.0
     b.choice_beta = b.procedural_cost = b.relationship_weight = b.money_lost_weight = 0.0
     out.market.threats.rate_per_month = 0.0
@@ -305,8 +306,10 @@ def retention_profit(cfg: RunConfig, points: float = 5.0) -> RetentionProfit:
     """Run ``cfg``, then the same run (same seed) with ``points`` fewer points of annual defection, and compare.
 
     The counterfactual scales the uncontrollable exit rates (:func:`fewer_exits`) by the factor that would remove
-    ``points`` of the run's uncontrollable defection (its defection × uncontrollable share of departures); the
-    drop it achieves is measured, not assumed (:attr:`RetentionProfit.points`).
+    ``points`` of the run's uncontrollable defection (its defection × uncontrollable share of departures). Feedbacks
+    (fewer exits leave more accounts to switch, and a different mix of them) make the drop differ, so the share of
+    exits removed is then rescaled once by ``points`` ÷ the drop achieved; the final drop is measured, not assumed
+    (:attr:`RetentionProfit.points`).
 
     Raises:
         ValueError: if the run's uncontrollable defection is below ``points`` (no exit rates could remove them).
@@ -317,5 +320,9 @@ def retention_profit(cfg: RunConfig, points: float = 5.0) -> RetentionProfit:
         raise ValueError(f"points = {points}: the run's uncontrollable defection is only {uncontrollable:.1f} points")
     factor = 1 - points / uncontrollable
     lower = simulate(fewer_exits(cfg, factor)).summary
+    achieved = 100 * (base["annual_churn_rate"] - lower["annual_churn_rate"])
+    if achieved > 0:  # one secant step on the share of exits removed
+        factor = 1 - min(1.0, (1 - factor) * points / achieved)
+        lower = simulate(fewer_exits(cfg, factor)).summary
     return RetentionProfit(factor, base["annual_churn_rate"], lower["annual_churn_rate"], base["net_profit"],
                            lower["net_profit"], base["net_profit_npv"], lower["net_profit_npv"])

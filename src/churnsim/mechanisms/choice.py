@@ -3,8 +3,12 @@
 Consideration. An account considers leaving this month with probability ``1 − exp(−h)``, where
 ``h = propensity × (consider_base + trigger_contract_end·[contract ends] + trigger_offer·[offer received]
 + trigger_dissatisfaction·max(0, −satisfaction) + trigger_rep_left·[salesperson left] + wake-up from being
-contacted + trigger_threat_refused·[its threat to leave was refused]) × contagion multiplier``.
+contacted + trigger_threat_refused·[its threat to leave was refused]) × delight × contagion multiplier``.
 The latent propensity (Beta distributed) scales every trigger, so heterogeneity drives cohort selection.
+Delight is ``delight_hazard_ratio`` for an account whose true satisfaction is above ``delight_threshold``, else 1:
+a delighted account is deaf to every trigger alike (a rival's offer, a contract ending, its salesperson leaving),
+so loyalty is steep only at the top of the satisfaction scale, the "zone of affection" of Jones & Sasser (1995),
+"Why satisfied customers defect", and Heskett et al. (1994), "Putting the service-profit chain to work".
 
 Choice. A considering account picks one supplier, staying included, among the suppliers in the market (one yet to
 enter cannot be chosen) with logit probabilities ``P(k) ∝ exp(U_k)``, ``U_k = Σ components``:
@@ -32,7 +36,8 @@ import numpy as np
 from churnsim.config import BehaviourConfig
 from churnsim.reasons import code
 
-__all__ = ["COMPONENTS", "ChoiceSet", "choose", "consideration_probability", "main_reason", "value_components"]
+__all__ = ["COMPONENTS", "ChoiceSet", "choose", "consideration_probability", "delight", "main_reason",
+           "value_components"]
 
 COMPONENTS = ("quality", "service", "logistics", "price", "competitor_offer", "brand", "salesperson_left",
               "relationship", "switching_cost")
@@ -47,7 +52,12 @@ def consideration_probability(propensity: np.ndarray, satisfaction: np.ndarray, 
     triggers = (b.consider_base_per_month + b.trigger_contract_end * contract_ends + b.trigger_offer * offered
                 + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left + wake
                 + b.trigger_threat_refused * threat_refused)
-    return -np.expm1(-propensity * triggers * contagion)
+    return -np.expm1(-propensity * (triggers * delight(satisfaction, b)) * contagion)
+
+
+def delight(satisfaction: np.ndarray, b: BehaviourConfig) -> np.ndarray:
+    """Factor on the consideration hazard: ``delight_hazard_ratio`` above ``delight_threshold``, else 1."""
+    return np.where(satisfaction > b.delight_threshold, b.delight_hazard_ratio, 1.0)
 
 
 @dataclass
