@@ -201,6 +201,18 @@ def test_the_basic_launcher_gives_identical_results(runs):
 
 
 @pytest.mark.slow
+def test_the_ray_launcher_gives_identical_results(runs):
+    # The Ray launcher (optional extra .[ray]) runs the same design as ordinary churnsim jobs on a local cluster.
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    root = runs["basic"].parent
+    done = sensitivity(root, "run", "tiny.yaml", "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2",
+                       "hydra.sweep.dir=ray")
+    assert done.returncode == 0, done.stderr
+    assert (root / "ray" / "sensitivity" / "indices.csv").read_bytes() == \
+        (runs["basic"] / "sensitivity" / "indices.csv").read_bytes()
+
+
+@pytest.mark.slow
 def test_a_resumed_sweep_runs_only_the_unfinished_job_and_gives_identical_indices(runs, tmp_path):
     sweep = tmp_path / "resumed"
     shutil.copytree(runs["basic"], sweep)
