@@ -16,8 +16,8 @@ import os
 import platform
 import time
 
-from churnsim.config import RunConfig
-from churnsim.model import MarketModel
+from churnsim.core.config import RunConfig
+from churnsim.engine.model import MarketModel
 
 TARGET_RATE = 10e6  # account-months per second at 1,000,000 accounts, one core
 TARGET_RATIO = 50  # × faster than the reference path

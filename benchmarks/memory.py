@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from churnsim.config import RunConfig, validate
-from churnsim.model import MarketModel
+from churnsim.core.config import RunConfig, validate
+from churnsim.engine.model import MarketModel
 from churnsim.outputs import RunWriter
 
 _STATUS = Path("/proc/self/status")

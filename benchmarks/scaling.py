@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from engine import account_months, machine, seconds
 
-from churnsim.config import RunConfig, validate
+from churnsim.core.config import RunConfig, validate
 
 
 def _with_suppliers(cfg: RunConfig, k: int) -> RunConfig:

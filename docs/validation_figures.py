@@ -18,9 +18,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from churnsim.clv import export, fit_sbg, sbg_survival
-from churnsim.config import RunConfig
+from churnsim.core.config import RunConfig
 from churnsim.diagnostics import measure_effects
-from churnsim.model import simulate
+from churnsim.engine.run import simulate
 from churnsim.validation import (
     INDUSTRY_PRESETS,
     churn_by_satisfaction,

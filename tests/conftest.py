@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from churnsim.config import RunConfig
+from churnsim.core.config import RunConfig
 
 
 def small_config(**overrides) -> RunConfig:

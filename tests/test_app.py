@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from churnsim.config import CompetitorsConfig, MarketConfig, RunConfig
-from churnsim.hydra_schemas import CONF_DIR, load_config
+from churnsim.core.config import CompetitorsConfig, MarketConfig, RunConfig
+from churnsim.core.hydra_schemas import CONF_DIR, load_config
 from churnsim.outputs import OUTPUT_FILES
-from churnsim.rng import run_seed
-from churnsim.schemas import SCHEMA_VERSION, check_table
+from churnsim.core.rng import run_seed
+from churnsim.core.schemas import SCHEMA_VERSION, check_table
 
 TINY = ["n_accounts=300", "months=6", "burn_in_months=2"]
 SUMMARY_KEYS = {  # issue 2, item 6: what summary.json holds for the focal firm at least

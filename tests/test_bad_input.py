@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_app import TINY, churnsim
 
-from churnsim.hydra_schemas import CONF_DIR
+from churnsim.core.hydra_schemas import CONF_DIR
 
 
 def user_conf(root: Path, **files: str) -> Path:

@@ -23,7 +23,7 @@ from churnsim.calibrate import calibrate, main
 from churnsim.calibrate.objective import evaluate, with_values
 from churnsim.calibrate.spec import load_spec
 from churnsim.calibrate.study import open_study
-from churnsim.hydra_schemas import CONF_DIR
+from churnsim.core.hydra_schemas import CONF_DIR
 
 SMALL = CONF_DIR / "calibration" / "small.yaml"
 DATA = Path(__file__).parent / "data"

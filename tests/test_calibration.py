@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from churnsim.config import RunConfig
+from churnsim.core.config import RunConfig
 from churnsim.diagnostics import measure_effects
-from churnsim.model import simulate
+from churnsim.engine.run import simulate
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from conftest import small_config
 
-from churnsim.accounts import TIERS
-from churnsim.config import CompetitorsConfig, PoachingConfig, SupplierConfig
-from churnsim.model import MarketModel, simulate
+from churnsim.core.codes import TIERS
+from churnsim.core.config import CompetitorsConfig, PoachingConfig, SupplierConfig
+from churnsim.engine.model import MarketModel
+from churnsim.engine.run import simulate
 from churnsim.strategies import build_components
 
 KEY = TIERS.index("key")

@@ -12,10 +12,10 @@ import pytest
 from conftest import small_config
 
 from churnsim.clv import CLV_TABLES, export, fit_sbg, sbg_survival
-from churnsim.config import ConfigError
-from churnsim.model import simulate
+from churnsim.core.config import ConfigError
+from churnsim.engine.run import simulate
 from churnsim.outputs import finished_run
-from churnsim.schemas import SCHEMAS
+from churnsim.core.schemas import SCHEMAS
 
 REGULAR = Path(__file__).parent / "data" / "fader_hardie_2007_regular.csv"  # copy of shared/data; source in header
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from churnsim.config import ConfigError, RunConfig, SupplierConfig, validate
+from churnsim.core.config import ConfigError, RunConfig, SupplierConfig, validate
 
 
 def ranged_fields(obj, path=""):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from churnsim.hydra_schemas import load_config
-from churnsim.model import simulate
+from churnsim.core.hydra_schemas import load_config
+from churnsim.engine.run import simulate
 
 CONF = Path(__file__).parents[1] / "conf"
 TINY = ["n_accounts=400", "months=6", "burn_in_months=2"]

@@ -2,7 +2,7 @@
 
 Each example composes the real configs (a market preset, a competitor scenario and a strategy from ``conf/``),
 shrinks them to a tiny market, draws a few influential parameters within their declared bounds (the ``lo``/``hi``
-field metadata of :mod:`churnsim.config`) and checks that the tables of one run agree with themselves, with each
+field metadata of :mod:`churnsim.core.config`) and checks that the tables of one run agree with themselves, with each
 other and with the summary: accounts are conserved, shares sum to one, money adds up, nothing is NaN or negative,
 and the event log replays into the monthly and account tables. ``derandomize=True`` makes the examples the same on
 every machine, so a failure in CI reproduces locally.
@@ -20,7 +20,7 @@ from conftest import small_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from churnsim.config import (
+from churnsim.core.config import (
     AccountsConfig,
     BehaviourConfig,
     EnvironmentConfig,
@@ -31,9 +31,9 @@ from churnsim.config import (
     ThreatsConfig,
     validate,
 )
-from churnsim.hydra_schemas import CONF_DIR, load_config
-from churnsim.model import simulate
-from churnsim.reasons import UNCONTROLLABLE
+from churnsim.core.hydra_schemas import CONF_DIR, load_config
+from churnsim.engine.run import simulate
+from churnsim.core.codes import UNCONTROLLABLE
 
 MARKETS, COMPETITORS, STRATEGIES = (sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
                                     for group in ("market", "competitors", "strategy"))

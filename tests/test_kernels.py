@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from churnsim import kernels
-from churnsim.hydra_schemas import load_config
-from churnsim.model import MarketModel
+from churnsim.core.hydra_schemas import load_config
+from churnsim.engine.model import MarketModel
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
 

@@ -20,8 +20,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from churnsim.config import OutputConfig
-from churnsim.hydra_schemas import CONF_DIR, register_schemas
+from churnsim.core.config import OutputConfig
+from churnsim.core.hydra_schemas import CONF_DIR, register_schemas
 from churnsim.workers import THREAD_VARIABLES, SingleThreadedWorkers
 
 CHURNSIM = str(Path(sys.executable).with_name("churnsim"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from churnsim.config import BehaviourConfig, EnvironmentConfig
+from churnsim.core.config import BehaviourConfig, EnvironmentConfig
 from churnsim.mechanisms.choice import (
     COMPONENTS,
     ChoiceSet,
@@ -27,9 +27,9 @@ from churnsim.mechanisms.money import discount_factor, monthly_ledger
 from churnsim.mechanisms.poaching import court_reps, target_offers
 from churnsim.mechanisms.salesforce import destinations, next_morale, quits
 from churnsim.mechanisms.satisfaction import remember, reported_level, satisfaction
-from churnsim.network import Network
-from churnsim.reasons import code
-from churnsim.rng import RandomStreams
+from churnsim.state.network import Network
+from churnsim.core.codes import code
+from churnsim.core.rng import RandomStreams
 
 STREAMS = RandomStreams(20240611)
 

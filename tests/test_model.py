@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from conftest import small_config
 
-from churnsim.config import StrategyConfig
-from churnsim.model import MarketModel, simulate
-from churnsim.rng import RandomStreams
+from churnsim.core.config import StrategyConfig
+from churnsim.engine.model import MarketModel
+from churnsim.engine.run import simulate
+from churnsim.core.rng import RandomStreams
 
 
 def test_same_config_and_seed_give_identical_outputs():
@@ -98,7 +99,7 @@ def test_every_departure_has_a_reason_and_events_agree_with_monthly():
 
 @pytest.mark.parametrize("competitors", ["price_war", "aggressive_poacher"])
 def test_competitor_scenarios_take_customers(competitors):
-    from churnsim.config import CompetitorsConfig, PoachingConfig, SupplierConfig
+    from churnsim.core.config import CompetitorsConfig, PoachingConfig, SupplierConfig
 
     aggressive = PoachingConfig(offer_rate_per_month=0.02, offer_discount=0.15, rep_court_rate_per_month=0.05)
     if competitors == "price_war":

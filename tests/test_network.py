@@ -1,12 +1,12 @@
-"""The regional small-world contact network (churnsim.network)."""
+"""The regional small-world contact network (churnsim.state.network)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from churnsim.network import Network, regional_small_world
-from churnsim.rng import RandomStreams
+from churnsim.state.network import Network, regional_small_world
+from churnsim.core.rng import RandomStreams
 
 N, DEGREE, REGIONS = 4000, 8, 8
 

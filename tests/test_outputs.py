@@ -12,9 +12,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from churnsim import app
-from churnsim.config import RunConfig
+from churnsim.core.config import RunConfig
 from churnsim.outputs import OUTPUT_FILES, provenance, write_run
-from churnsim.schemas import SCHEMAS, SchemaError
+from churnsim.core.schemas import SCHEMAS, SchemaError
 
 
 def empty_tables():

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import small_config
 
-from churnsim.config import (
+from churnsim.core.config import (
     CompetitorsConfig,
     ParallelTradingConfig,
     PoachingConfig,
@@ -14,7 +14,8 @@ from churnsim.config import (
     SupplierConfig,
     ThreatsConfig,
 )
-from churnsim.model import MarketModel, simulate
+from churnsim.engine.model import MarketModel
+from churnsim.engine.run import simulate
 
 
 def _busy_market():
@@ -69,7 +70,7 @@ def test_the_scenario_market_exercises_every_scenario():
 
 
 def test_reference_views_are_mesa_agents_that_leave_no_trace():
-    from churnsim.model import MarketModel
+    from churnsim.engine.model import MarketModel
 
     model = MarketModel(_busy_market(), reference=True)
     before = len(model.agents)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from churnsim.hydra_schemas import CONF_DIR
+from churnsim.core.hydra_schemas import CONF_DIR
 from churnsim.report.compare import t_interval
 from churnsim.report.load import load_sweep
 from churnsim.report.series import job_series

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from churnsim.config import OutputConfig
+from churnsim.core.config import OutputConfig
 from churnsim.outputs import finished_run
 from churnsim.report.load import load_sweep
 

@@ -1,4 +1,4 @@
-"""Named random streams (churnsim.rng): same key, same draws; any other key, other draws."""
+"""Named random streams (churnsim.core.rng): same key, same draws; any other key, other draws."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from conftest import small_config
 from scipy.special import ndtr, ndtri
 
-import churnsim.model
+import churnsim.engine.model
 from churnsim import kernels
-from churnsim.config import StrategyConfig
-from churnsim.model import MarketModel
-from churnsim.rng import NORMAL_TABLE, RandomStreams, gaussian, run_seed, unit
+from churnsim.core.config import StrategyConfig
+from churnsim.engine.model import MarketModel
+from churnsim.core.rng import NORMAL_TABLE, RandomStreams, gaussian, run_seed, unit
 
 N = 1000
 

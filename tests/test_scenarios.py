@@ -15,7 +15,7 @@ import pytest
 from conftest import small_config
 from test_mechanisms import assert_binomial, u
 
-from churnsim.config import (
+from churnsim.core.config import (
     CompetitorsConfig,
     ConfigError,
     ParallelTradingConfig,
@@ -27,7 +27,8 @@ from churnsim.config import (
 )
 from churnsim.mechanisms import channel_conflict, parallel_trading, threats
 from churnsim.mechanisms.choice import choose
-from churnsim.model import MarketModel, simulate
+from churnsim.engine.model import MarketModel
+from churnsim.engine.run import simulate
 
 # ---- mechanisms ----------------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from churnsim.accounts import NO_CONTRACT, TIERS
-from churnsim.config import ConfigError, RunConfig, StrategyConfig
-from churnsim.model import MarketModel
+from churnsim.core.codes import NO_CONTRACT, TIERS
+from churnsim.core.config import ConfigError, RunConfig, StrategyConfig
+from churnsim.engine.model import MarketModel
 from churnsim.strategies import REGISTRY, build_components
 from churnsim.strategies.contracts import Contracts
 from churnsim.strategies.survey import SatisfactionSurvey

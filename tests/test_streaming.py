@@ -11,10 +11,10 @@ from omegaconf import OmegaConf
 
 from churnsim import app
 from churnsim.golden import golden_config
-from churnsim.model import simulate
+from churnsim.engine.run import simulate
 from churnsim.outputs import OUTPUT_FILES, RunWriter, clear_run
-from churnsim.recorder import Recorder
-from churnsim.schemas import SchemaError
+from churnsim.engine.recorder import Recorder
+from churnsim.core.schemas import SchemaError
 
 TABLES = ("monthly", "events", "accounts")
 

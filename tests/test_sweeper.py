@@ -20,7 +20,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from omegaconf import OmegaConf
 
-from churnsim.hydra_schemas import CONF_DIR, register_schemas
+from churnsim.core.hydra_schemas import CONF_DIR, register_schemas
 from churnsim.progress import count_jobs
 
 # Hydra's plugin scan re-executes every plugin module, even one already imported, which redefines its classes: scan

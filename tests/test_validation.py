@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from churnsim.clv import export, fit_sbg
-from churnsim.hydra_schemas import CONF_DIR
-from churnsim.model import simulate
+from churnsim.core.hydra_schemas import CONF_DIR
+from churnsim.engine.run import simulate
 from churnsim.validation import (
     INDUSTRY_PRESETS,
     churn_by_satisfaction,

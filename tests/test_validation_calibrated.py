@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from churnsim.calibrate.objective import measure
-from churnsim.hydra_schemas import load_config
+from churnsim.core.hydra_schemas import load_config
 
 pytestmark = pytest.mark.slow
 

@@ -26,10 +26,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from churnsim import outputs
-from churnsim.cli_errors import BAD_INPUT, explain
-from churnsim.config import validate
-from churnsim.hydra_schemas import CONF_DIR, register_schemas, to_run_config
-from churnsim.model import simulate
+from churnsim.core.cli_errors import BAD_INPUT, explain
+from churnsim.core.hydra_schemas import CONF_DIR, register_schemas
+from churnsim.engine.plan import plan_from_hydra
+from churnsim.engine.run import simulate
 from churnsim.progress import ALREADY_DONE
 
 __all__ = ["RunDirTaken", "main", "run"]
@@ -42,7 +42,7 @@ class RunDirTaken(Exception):
 
 
 def run(dcfg: DictConfig, run_dir: Path, resume: bool = False) -> dict | None:
-    """Validate a composed config, simulate it and write its outputs into ``run_dir`` as it goes.
+    """Plan a composed config (validated and built once), simulate it and write its outputs into ``run_dir``.
 
     Outputs of an earlier run in ``run_dir`` are removed first, and tables stay under temporary names until the
     run has finished, so a run that fails leaves no table under its final name and no ``summary.json``.
@@ -55,14 +55,13 @@ def run(dcfg: DictConfig, run_dir: Path, resume: bool = False) -> dict | None:
     Raises:
         RunDirTaken: ``resume`` and ``run_dir`` holds a complete run of another config (nothing is touched).
     """
-    cfg, resolved = to_run_config(dcfg)
-    validate(cfg)
-    if resume and _finished(run_dir, resolved):
+    plan = plan_from_hydra(dcfg)
+    if resume and _finished(run_dir, plan.resolved):
         return None
     outputs.clear_run(run_dir)
-    with outputs.RunWriter(run_dir, cfg.output.tables) as writer:
-        result = simulate(cfg, sink=writer)
-        writer.finish(result, cfg, resolved)
+    with outputs.RunWriter(run_dir, plan.cfg.output.tables) as writer:
+        result = simulate(plan, sink=writer)
+        writer.finish(result, plan.cfg, plan.resolved)
     return result.summary
 
 

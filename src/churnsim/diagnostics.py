@@ -8,7 +8,7 @@
   whose salesperson left this month, relative to accounts of the same suppliers whose salesperson stayed
   (Shi, Sridhar, Grewal & Lilien 2017 report 13–18 %).
 
-Both step a :class:`~churnsim.model.MarketModel` and observe it each month; they change nothing in it.
+Both step a :class:`~churnsim.engine.model.MarketModel` and observe it each month; they change nothing in it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churnsim.config import RunConfig, validate
-from churnsim.model import MarketModel
+from churnsim.core.config import RunConfig, validate
+from churnsim.engine.model import MarketModel
 
 __all__ = ["EffectSizes", "measure_effects"]
 

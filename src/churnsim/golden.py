@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from churnsim.config import CompetitorsConfig, PoachingConfig, RunConfig, StrategyConfig, SupplierConfig
-from churnsim.model import simulate
+from churnsim.core.config import CompetitorsConfig, PoachingConfig, RunConfig, StrategyConfig, SupplierConfig
+from churnsim.engine.run import simulate
 
 __all__ = ["golden_config", "golden_summary"]
 

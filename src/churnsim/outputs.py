@@ -20,19 +20,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from churnsim.schemas import SCHEMA_VERSION, SchemaError, check_table
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from churnsim.config import RunConfig
-    from churnsim.model import RunResult
+from churnsim.core.config import RunConfig
+from churnsim.core.schemas import SCHEMA_VERSION, SchemaError, check_table
+from churnsim.engine.recorder import RunResult
 
 __all__ = ["ERROR_FILE", "OUTPUT_FILES", "ROWS_PER_GROUP", "RunWriter", "as_recorded", "clear_run", "finished_run",
            "provenance", "write_run"]
@@ -81,7 +78,7 @@ class RunWriter:
     """
 
     rows_per_frame: int | None = ROWS_PER_GROUP
-    """Rows per frame the recorder hands on (see :class:`churnsim.recorder.TableSink`)."""
+    """Rows per frame the recorder hands on (see :class:`churnsim.engine.recorder.TableSink`)."""
 
     def __init__(self, run_dir: str | os.PathLike, tables: list[str] | tuple[str, ...]):
         self.run_dir = Path(run_dir)
@@ -108,12 +105,12 @@ class RunWriter:
         """Move the tables into place, then write ``run.json``, then ``summary.json``.
 
         Args:
-            result: what :func:`churnsim.model.simulate` returned.
+            result: what :func:`churnsim.engine.model.simulate` returned.
             cfg: the run's config.
             resolved: the composed config as a plain dict, recorded in ``run.json``.
 
         Raises:
-            churnsim.schemas.SchemaError: a table of ``tables`` was never written (nothing is moved into place).
+            churnsim.core.schemas.SchemaError: a table of ``tables`` was never written (nothing is moved into place).
         """
         missing = [name for name in self.tables if name not in self._files]
         if missing:
@@ -133,12 +130,12 @@ def write_run(run_dir: str | os.PathLike, result: RunResult, cfg: RunConfig, res
 
     Args:
         run_dir: the run's directory; created if missing.
-        result: what :func:`churnsim.model.simulate` returned.
+        result: what :func:`churnsim.engine.model.simulate` returned.
         cfg: the run's config.
         resolved: the composed config as a plain dict, recorded in ``run.json``.
 
     Raises:
-        churnsim.schemas.SchemaError: a table does not match its declared schema (nothing is written).
+        churnsim.core.schemas.SchemaError: a table does not match its declared schema (nothing is written).
     """
     with RunWriter(run_dir, cfg.output.tables) as writer:
         for name in cfg.output.tables:

@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from churnsim.clv import ClvExport
-from churnsim.config import OutputConfig, RunConfig, validate
-from churnsim.hydra_schemas import load_config
-from churnsim.model import MarketModel, simulate
+from churnsim.core.config import OutputConfig, RunConfig, validate
+from churnsim.core.hydra_schemas import load_config
+from churnsim.engine.model import MarketModel
+from churnsim.engine.run import simulate
 
 __all__ = [
     "INDUSTRY_PRESETS",

@@ -19,7 +19,7 @@ from churnsim.calibrate.objective import evaluate
 from churnsim.calibrate.results import clear_outputs, write_outputs
 from churnsim.calibrate.spec import load_spec
 from churnsim.calibrate.study import open_study, run_trials
-from churnsim.config import ConfigError
+from churnsim.core.config import ConfigError
 
 __all__ = ["calibrate", "main"]
 

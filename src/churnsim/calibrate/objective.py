@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churnsim.accounts import ACTIVE
 from churnsim.calibrate.spec import CalibrationSpec, Parameter, Target
-from churnsim.config import RunConfig, validate
-from churnsim.model import MarketModel
+from churnsim.core.codes import ACTIVE
+from churnsim.core.config import RunConfig, validate
+from churnsim.engine.model import MarketModel
 
 __all__ = ["Evaluation", "evaluate", "measure", "with_values"]
 

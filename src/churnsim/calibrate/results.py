@@ -13,7 +13,7 @@ preset last, so a calibration that was stopped never leaves a file that looks co
   ``churnsim --config-dir <output dir> market=calibrated`` (its ``name``, written to every output table's ``market``
   column, is the spec's ``name``; the file name is fixed because Hydra would pick a preset of that name in
   ``conf/market`` first). It holds the base config's market settings that differ from the defaults of
-  :class:`~churnsim.config.MarketConfig`, with the fitted values, and a header saying how it was made.
+  :class:`~churnsim.core.config.MarketConfig`, with the fitted values, and a header saying how it was made.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from optuna.trial import FrozenTrial
 
 from churnsim.calibrate.objective import Evaluation
 from churnsim.calibrate.spec import CalibrationSpec
-from churnsim.config import MarketConfig
+from churnsim.core.config import MarketConfig
 
 __all__ = ["OUTPUT_FILES", "PRESET", "clear_outputs", "fit_table", "preset_path", "trials_table", "write_outputs"]
 

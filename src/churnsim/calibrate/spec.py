@@ -1,8 +1,8 @@
 """The calibration spec: a YAML file naming the base config, the parameters to fit and the targets to fit them to.
 
 Read and checked at the door (:func:`load_spec`): an unknown key, a parameter that is not a number of
-:class:`~churnsim.config.RunConfig`, bounds outside the field's allowed range, a missing or malformed survival CSV
-raise :class:`~churnsim.config.ConfigError` naming the key, the value and what is allowed. Everything after that
+:class:`~churnsim.core.config.RunConfig`, bounds outside the field's allowed range, a missing or malformed survival CSV
+raise :class:`~churnsim.core.config.ConfigError` naming the key, the value and what is allowed. Everything after that
 works on the typed :class:`CalibrationSpec`. The keys, with their defaults::
 
     name: calibrated                 # market.name of the calibrated preset (its `market` column in run outputs)
@@ -43,9 +43,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from churnsim.cli_errors import BAD_INPUT, explain, unknown_key
-from churnsim.config import ConfigError, RunConfig
-from churnsim.hydra_schemas import load_config
+from churnsim.core.cli_errors import BAD_INPUT, explain, unknown_key
+from churnsim.core.config import ConfigError, RunConfig
+from churnsim.core.hydra_schemas import load_config
 
 __all__ = ["CalibrationSpec", "Parameter", "SCALAR_TARGETS", "Target", "load_spec"]
 

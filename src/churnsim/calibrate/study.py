@@ -29,7 +29,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from churnsim.calibrate.objective import evaluate, with_values
 from churnsim.calibrate.spec import CalibrationSpec
-from churnsim.config import ConfigError
+from churnsim.core.config import ConfigError
 
 __all__ = ["STUDY_NAME", "complete_trials", "fingerprint", "open_study", "run_trials"]
 

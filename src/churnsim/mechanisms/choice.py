@@ -22,6 +22,8 @@ enter cannot be chosen) with logit probabilities ``P(k) ∝ exp(U_k)``, ``U_k = 
 - relationship: ``relationship_weight × (firm-owned + rep-owned capital)`` for the incumbent;
 - switching_cost: for every rival, ``−(procedural_cost + money_lost_weight × (exit penalty in term + loyalty
   rewards forfeited + bundle discounts lost, months of revenue))``.
+Only the accounts that consider leaving get a choice set (a few per cent of the market a month): the choice is
+numpy over that small set, consideration a compiled loop over every account that may decide.
 Reason. A departure records the component with the largest gain of the chosen supplier over the incumbent
 among quality, service, logistics, price, competitor_offer, brand and salesperson_left.
 Sources: DESIGN §3.3; switching-cost types after Burnham, Frels & Mahajan (2003): procedural, financial, relational.
@@ -33,31 +35,62 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churnsim.config import BehaviourConfig
-from churnsim.reasons import code
+from churnsim.core.codes import code
+from churnsim.core.config import BehaviourConfig
+from churnsim.core.jit import kernel
+from churnsim.core.rng import below
+from churnsim.mechanisms.contagion import log_multiplier
+from churnsim.mechanisms.pricing import shares_off_of
+from churnsim.state.accounts import AccountTable
 
-__all__ = ["COMPONENTS", "ChoiceSet", "choose", "consideration_probability", "delight", "main_reason",
-           "value_components"]
+__all__ = ["COMPONENTS", "STREAMS", "ChoiceSet", "choice_set", "choose", "considering", "main_reason",
+           "money_lost_months", "value_components"]
 
 COMPONENTS = ("quality", "service", "logistics", "price", "competitor_offer", "brand", "salesperson_left",
               "relationship", "switching_cost")
+STREAMS = ("decision.consider", "decision.choice")
 _N_REASONS = 7  # the first seven components are reasons a departure can be given
 _REASON_CODES = np.array([code(c) for c in COMPONENTS[:_N_REASONS]], dtype=np.int8)
 
 
-def consideration_probability(propensity: np.ndarray, satisfaction: np.ndarray, contract_ends: np.ndarray,
-                              offered: np.ndarray, rep_left: np.ndarray, wake: np.ndarray,
-                              threat_refused: np.ndarray, contagion: np.ndarray, b: BehaviourConfig) -> np.ndarray:
-    """Chance that each account considers leaving this month (see module docstring)."""
-    triggers = (b.consider_base_per_month + b.trigger_contract_end * contract_ends + b.trigger_offer * offered
-                + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left + wake
-                + b.trigger_threat_refused * threat_refused)
-    return -np.expm1(-propensity * (triggers * delight(satisfaction, b)) * contagion)
+def considering(live: np.ndarray, acc: AccountTable, month: int, key: np.uint64, b: BehaviourConfig) -> np.ndarray:
+    """The accounts that consider leaving this month (slots, ascending): of the active slots ``live``, those that
+    may decide (not joined this month) and whose draw under ``key`` falls below their chance (module docstring)."""
+    n = len(live)
+    deciders, triggers, contagion_log = np.empty(n, np.int64), np.empty(n), np.empty(n)
+    m = _hazard_terms(live, acc.since_month, month, acc.propensity, acc.satisfaction, acc.contract_end,
+                      acc.offer_from, acc.supplier, acc.rep_left, acc.wake_hazard, acc.threat_refused, acc.exposure,
+                      b.consider_base_per_month, b.trigger_contract_end, b.trigger_offer, b.trigger_dissatisfaction,
+                      b.trigger_rep_left, b.trigger_threat_refused, np.log(b.contagion_hr_per_contact),
+                      b.contagion_tenure_damping, b.delight_threshold, b.delight_hazard_ratio, deciders, triggers,
+                      contagion_log)
+    chance = -np.expm1(triggers[:m] * np.exp(contagion_log[:m]))  # exp in numpy: see churnsim.core.jit
+    return below(deciders[:m], key, chance)
 
 
-def delight(satisfaction: np.ndarray, b: BehaviourConfig) -> np.ndarray:
-    """Factor on the consideration hazard: ``delight_hazard_ratio`` above ``delight_threshold``, else 1."""
-    return np.where(satisfaction > b.delight_threshold, b.delight_hazard_ratio, 1.0)
+@kernel
+def _hazard_terms(live, since_month, month, propensity, satisfaction, contract_end, offer_from, supplier, rep_left,
+                  wake_hazard, threat_refused, exposure, base, w_contract_end, w_offer, w_dissatisfaction, w_rep_left,
+                  w_threat_refused, log_hr, damping, delight_threshold, delight_hazard_ratio, deciders, triggers,
+                  contagion_log):
+    """Fills ``deciders`` (slots, in order), each one's −propensity × triggers × delight, and the log of its
+    contagion multiplier; returns how many."""
+    m = 0
+    for i in live:
+        if since_month[i] >= month:  # joined this month: decides from next month
+            continue
+        s = np.float64(satisfaction[i])
+        offered = offer_from[i] >= 0 and offer_from[i] != supplier[i]
+        t = (base + w_contract_end * (contract_end[i] == month) + w_offer * offered
+             + w_dissatisfaction * max(0.0, -s) + w_rep_left * rep_left[i] + np.float64(wake_hazard[i])
+             + w_threat_refused * threat_refused[i])
+        if s > delight_threshold:  # delighted: deaf to every trigger alike
+            t *= delight_hazard_ratio
+        deciders[m] = i
+        triggers[m] = -np.float64(propensity[i]) * t
+        contagion_log[m] = log_multiplier(exposure[i], month - since_month[i], log_hr, damping)
+        m += 1
+    return m
 
 
 @dataclass
@@ -73,7 +106,32 @@ class ChoiceSet:
     relationship: np.ndarray  # (m,) firm-owned + rep-owned capital with the incumbent
     pull_supplier: np.ndarray  # (m,) int, -1 none
     pull: np.ndarray  # (m,)
-    money_lost_months: np.ndarray  # (m,) exit penalty in term + forfeited rewards
+    money_lost_months: np.ndarray  # (m,) exit penalty in term + forfeited rewards + bundle advantages
+
+    @classmethod
+    def entering(cls, acc: AccountTable, slots: np.ndarray) -> ChoiceSet:
+        """What accounts entering the market know: tastes and the memory they start with; no incumbent."""
+        m, none = len(slots), np.full(len(slots), -1)
+        return cls(incumbent=none, taste=acc.taste[slots], memory=acc.mem[slots], price_paid=np.ones(m),
+                   offer_from=none, offer_discount=np.zeros(m), relationship=np.zeros(m), pull_supplier=none,
+                   pull=np.zeros(m), money_lost_months=np.zeros(m))
+
+
+def money_lost_months(acc: AccountTable, slots: np.ndarray, month: int) -> np.ndarray:
+    """Months of revenue ``slots`` would lose by switching: exit penalty in term, rewards, bundle discounts."""
+    penalty = np.where(acc.contract_end[slots] > month, acc.exit_penalty_months[slots], 0)
+    return (penalty + acc.points_months[slots] + acc.bundle_months[slots]).astype(np.float64)
+
+
+def choice_set(acc: AccountTable, slots: np.ndarray, month: int, list_price: np.ndarray) -> ChoiceSet:
+    """What the considering accounts ``slots`` know when they choose, with the suppliers' ``list_price``."""
+    paid = list_price[acc.supplier[slots]] * (1 - shares_off_of(acc, slots, month)) + acc.margin_hit[slots]
+    return ChoiceSet(
+        incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
+        price_paid=paid, offer_from=acc.offer_from[slots].astype(np.int64), offer_discount=acc.offer_discount[slots],
+        relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
+        pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
+        money_lost_months=money_lost_months(acc, slots, month))
 
 
 def value_components(cs: ChoiceSet, list_price: np.ndarray, reputation: np.ndarray, brand: np.ndarray,

@@ -2,8 +2,8 @@
 
 Rule: an account's exposure is a decaying count of contacts that recently defected from its own supplier:
 each month ``exposure ← contagion_decay_per_month × exposure + (contacts who switched away from my supplier)``.
-Its consideration hazard is multiplied by ``hr ** (exposure / (1 + damping × tenure_years))``: each defecting
-contact multiplies the hazard by about ``hr`` (1.8 by default), fading over a month or two, and less for
+Its consideration hazard (:mod:`~.choice`) is multiplied by ``hr ** (exposure / (1 + damping × tenure_years))``:
+each defecting contact multiplies the hazard by about ``hr`` (1.8 by default), fading over a month or two, and less for
 long-tenure accounts. Source: Nitzan & Libai (2011), J. Marketing 75(6): hazard ratio ≈ 1.8 per defecting
 neighbour, decaying quickly, weaker for long-tenure customers.
 """
@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from churnsim.network import Network
+from churnsim.core.jit import kernel
+from churnsim.state.network import Network
 
-__all__ = ["hazard_multiplier", "spread"]
+__all__ = ["log_multiplier", "spread"]
 
 
-def hazard_multiplier(exposure: np.ndarray, tenure_months: np.ndarray, hr_per_contact: float,
-                      tenure_damping: float) -> np.ndarray:
-    """Multiplier of the consideration hazard from recently defected contacts."""
-    log_hr = np.log(hr_per_contact) / (1 + tenure_damping * tenure_months / 12.0)
-    return np.exp(log_hr * exposure)
+@kernel
+def log_multiplier(exposure, tenure_months, log_hr, tenure_damping):
+    """Log of the multiplier of one account's consideration hazard from recently defected contacts.
+
+    ``log_hr`` is ``log(contagion_hr_per_contact)``; the multiplier is ``exp`` of the result.
+    """
+    return log_hr / (1 + tenure_damping * tenure_months / 12.0) * np.float64(exposure)
 
 
 def spread(exposure: np.ndarray, decay: float, network: Network, defectors: np.ndarray,

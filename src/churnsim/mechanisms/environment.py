@@ -12,35 +12,58 @@ from __future__ import annotations
 
 import numpy as np
 
-from churnsim.config import EnvironmentConfig
-from churnsim.reasons import code
+from churnsim.core.codes import code
+from churnsim.core.config import EnvironmentConfig
+from churnsim.core.jit import kernel
+from churnsim.core.rng import unit
 
-__all__ = ["EXIT_CODES", "uncontrollable_events"]
+__all__ = ["EXIT_CODES", "STREAMS", "uncontrollable_events"]
 
 EXIT_CODES = np.array([code("closure"), code("acquisition"), code("upstream_integration")], dtype=np.int8)
+STREAMS = ("environment.event", "environment.contraction")
 
 
-def uncontrollable_events(active: np.ndarray, volume: np.ndarray, size0: np.ndarray, u_event: np.ndarray,
-                          u_contraction: np.ndarray, env: EnvironmentConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Apply one month of uncontrollable events.
+def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarray, keys: tuple,
+                          env: EnvironmentConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One month of uncontrollable events for the active slots ``live`` (ascending).
 
     Args:
-        active: which slots are in the market.
-        volume: current monthly volume (k€), updated in place for contractions.
-        size0: volume at entry (k€).
-        u_event, u_contraction: this month's uniforms of the two streams, one per slot.
+        live: the active slots.
+        volume: current monthly volume (k€) per slot, shrunk in place by contractions.
+        size0: volume at entry (k€) per slot.
+        keys: this month's keys of :data:`STREAMS`.
         env: event rates.
 
     Returns:
-        (exits, reason): a mask of the accounts that leave the market and, for them, the reason code (else -1).
+        (gone, reason, staying): the slots that leave the market, their reason codes, and the rest of ``live``.
     """
-    edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
-    kind = sum((u_event >= edge).astype(np.int8) for edge in edges)  # 0, 1, 2 = an exit of that kind; 3 = none
-    reason = np.full(len(active), -1, dtype=np.int8)
-    exits = active & (kind < 3)
-    reason[exits] = EXIT_CODES[kind[exits]]
-    shrinks = active & ~exits & (u_contraction < env.p_contraction)
-    volume[shrinks] *= np.float32(env.contraction_factor)
-    too_small = shrinks & (volume < env.contraction_exit_share * size0)
-    reason[too_small] = code("contraction")
-    return exits | too_small, reason
+    n = len(live)
+    gone, reason, staying = np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64)
+    m = _events(live, volume, size0, *keys, np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]),
+                EXIT_CODES, env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"),
+                gone, reason, staying)
+    return gone[:m], reason[:m], staying[: n - m]
+
+
+@kernel
+def _events(live, volume, size0, k_event, k_contraction, edges, exit_codes, p_contraction, contraction_factor,
+            contraction_exit_share, contraction_code, gone, reason, staying):
+    """Fills ``gone`` and ``reason`` (in slot order) and ``staying``; returns how many leave."""
+    factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
+    m = k = 0
+    for i in live:
+        u = unit(k_event, i)
+        kind = (u >= edges[0]) + (u >= edges[1]) + (u >= edges[2])  # 0, 1, 2: an exit of that kind; 3: none
+        if kind < 3:
+            gone[m], reason[m] = i, exit_codes[kind]
+            m += 1
+            continue
+        if unit(k_contraction, i) < p_contraction:
+            volume[i] *= factor
+            if volume[i] < exit_share * size0[i]:
+                gone[m], reason[m] = i, contraction_code
+                m += 1
+                continue
+        staying[k] = i
+        k += 1
+    return m

@@ -1,6 +1,7 @@
 """Money (DESIGN §3.3 step 7): revenue, cost of goods, cost to serve, strategy and acquisition costs, profit.
 
-Rule, per supplier and month (k€): revenue is Σ volume × list price × (1 − account discount) over its accounts;
+Rule, per supplier and month (k€): revenue is Σ volume × list price × (1 − account discount) over its accounts
+(the discount: :mod:`~.pricing`);
 cost of goods is ``cogs_share × revenue``; cost to serve is a fixed amount per account and month by tier; winning
 an account costs ``acquisition_cost_multiple`` × its tier's annual cost to serve (about 5–6 × the cost of keeping
 it; Rosenberg & Czepiel 1984); profit = revenue − cogs − cost to serve − strategy cost − acquisition cost.
@@ -11,37 +12,87 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Ledger", "discount_factor", "ledger_of", "monthly_ledger"]
+from churnsim.core.jit import kernel
+from churnsim.mechanisms.pricing import share_off
+from churnsim.state.accounts import AccountTable
+
+__all__ = ["Ledger", "discount_factor", "ledger_of", "revenue", "revenue_of"]
 
 Ledger = dict[str, np.ndarray]
 
 
-def monthly_ledger(supplier: np.ndarray, tier: np.ndarray, revenue: np.ndarray, n_suppliers: int,
-                   cogs_share: np.ndarray, cost_to_serve: np.ndarray, acquired_tier_counts: np.ndarray,
-                   acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray) -> Ledger:
-    """One month's accounts per supplier.
+def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: int, n_suppliers: int,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This month's revenue (k€) of the active slots ``live``, booked to the accounts' lifetime revenue.
+
+    Returns:
+        (revenue per slot of ``live``, revenue per supplier (K,), active accounts per supplier and tier (K, 3)).
+    """
+    out, by_supplier, by_tier = np.empty(len(live)), np.zeros(n_suppliers), np.zeros((n_suppliers, 3), np.int64)
+    _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.contract_end,
+             acc.contract_discount, acc.promo_end, acc.promo_discount, month, acc.revenue_total, acc.revenue_focal,
+             out, by_supplier, by_tier)
+    return out, by_supplier, by_tier
+
+
+def revenue_of(acc: AccountTable, slots: np.ndarray, list_price: np.ndarray, month: int) -> np.ndarray:
+    """This month's revenue (k€) of ``slots``, booking nothing (what a loyalty reward is a share of)."""
+    out = np.empty(len(slots))
+    _revenue_at(np.asarray(slots, dtype=np.int64), acc.supplier, acc.volume, list_price, acc.discount,
+                acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount, month, out)
+    return out
+
+
+@kernel
+def _one(i, month, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
+         promo_discount):
+    """Account slot ``i``'s revenue in ``month``: volume × its supplier's list price × (1 − its share off)."""
+    off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount)
+    return np.float64(volume[i]) * list_price[supplier[i]] * (1 - off)
+
+
+@kernel
+def _revenue_at(slots, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
+                promo_discount, month, out):
+    """Fills ``out`` with the revenue of ``slots`` (booking nothing)."""
+    for j in range(len(slots)):
+        out[j] = _one(slots[j], month, supplier, volume, list_price, discount, contract_end, contract_discount,
+                      promo_end, promo_discount)
+
+
+@kernel
+def _revenue(live, supplier, tier, volume, list_price, discount, contract_end, contract_discount, promo_end,
+             promo_discount, month, revenue_total, revenue_focal, out, by_supplier, by_tier):
+    """Fills ``out``, sums it per supplier (in slot order) and counts accounts per supplier and tier; in a reported
+    month (≥ 0) adds it to ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``."""
+    for j in range(len(live)):
+        i = live[j]
+        s = supplier[i]
+        r = _one(i, month, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
+                 promo_discount)
+        out[j] = r
+        by_supplier[s] += r
+        by_tier[s, tier[i]] += 1
+        if month >= 0:
+            revenue_total[i] += r
+            if s == 0:
+                revenue_focal[i] += r
+
+
+def ledger_of(rev: np.ndarray, counts: np.ndarray, cogs_share: np.ndarray, cost_to_serve: np.ndarray,
+              acquired_tier_counts: np.ndarray, acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray,
+              ) -> Ledger:
+    """One month's accounts per supplier (k€), from its revenue (K,) and its active accounts by tier (K, 3).
 
     Args:
-        supplier: supplier of each active account.
-        tier: tier of each active account.
-        revenue: revenue of each active account this month (k€).
-        n_suppliers: K.
+        rev: (K,) revenue.
+        counts: (K, 3) active accounts by tier.
         cogs_share: (K,) cost of goods as a share of revenue.
         cost_to_serve: (K, 3) per account-month by tier (k€).
         acquired_tier_counts: (K, 3) accounts won this month by tier.
         acquisition_cost_multiple: (K,) × annual cost to serve.
         strategy_cost: (K,) this month's strategy cost (k€).
     """
-    rev = np.bincount(supplier, weights=revenue, minlength=n_suppliers)
-    counts = np.bincount(supplier.astype(np.int64) * 3 + tier, minlength=3 * n_suppliers).reshape(n_suppliers, 3)
-    return ledger_of(rev, counts, cogs_share, cost_to_serve, acquired_tier_counts, acquisition_cost_multiple,
-                     strategy_cost)
-
-
-def ledger_of(rev: np.ndarray, counts: np.ndarray, cogs_share: np.ndarray, cost_to_serve: np.ndarray,
-              acquired_tier_counts: np.ndarray, acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray,
-              ) -> Ledger:
-    """:func:`monthly_ledger` from each supplier's revenue (K,) and its active accounts by tier (K, 3)."""
     ledger = {
         "revenue": rev,
         "cogs": cogs_share * rev,

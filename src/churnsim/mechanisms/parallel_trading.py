@@ -12,9 +12,38 @@ monitoring against parallel trading is one of the firms' levers).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-__all__ = ["advance", "margin_hit"]
+__all__ = ["STREAM", "Episodes", "advance", "margin_hit"]
+
+STREAM = "parallel_trading.start"
+
+
+@dataclass
+class Episodes:
+    """The running episodes: ``age`` (regions, suppliers), 0 none, ``a ≥ 1`` its ``a``-th month; and the log of
+    ``(month, region, supplier, "start" | "stopped")``."""
+
+    age: np.ndarray
+    log: list[tuple[int, int, int, str]] = field(default_factory=list)
+
+    @classmethod
+    def none(cls, n_regions: int, n_suppliers: int) -> Episodes:
+        return cls(np.zeros((n_regions, n_suppliers), dtype=np.int32))
+
+    def advance(self, u_start: np.ndarray, p_start: float, max_months: int, present: np.ndarray, month: int) -> None:
+        """Next month's episodes (see :func:`advance`); new ones are logged."""
+        self.age = advance(self.age, u_start, p_start, max_months, present)
+        self.log += [(month, int(r), int(k), "start") for r, k in np.argwhere(self.age == 1)]
+
+    def stop(self, supplier: int, regions: np.ndarray, month: int) -> int:
+        """End ``supplier``'s running episodes in ``regions`` (a mask); return how many ended."""
+        stopped = np.flatnonzero(regions & (self.age[:, supplier] > 0))
+        self.age[stopped, supplier] = 0
+        self.log += [(month, int(r), supplier, "stopped") for r in stopped]
+        return len(stopped)
 
 
 def advance(age: np.ndarray, u_start: np.ndarray, p_start: float, max_months: int, present: np.ndarray

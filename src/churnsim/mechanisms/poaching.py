@@ -15,7 +15,36 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["court_reps", "target_offers"]
+from churnsim.core.rng import RandomStreams
+from churnsim.state.accounts import AccountTable
+from churnsim.state.reps import RepTable
+from churnsim.state.suppliers import SupplierArrays
+
+__all__ = ["court", "court_reps", "make_offers", "target_offers"]
+
+
+def make_offers(acc: AccountTable, sup: SupplierArrays, present: np.ndarray, streams: RandomStreams, month: int,
+                n_entered: int) -> None:
+    """This month's offers, in place: ``offer_from`` and ``offer_discount`` of every account (-1 and 0: none)."""
+    rate = sup.offer_rate_per_month * present
+    if not (rate > 0).any():  # passive rivals make no offers (and need no draws)
+        acc.offer_from[:], acc.offer_discount[:] = -1, 0
+        return
+    acc.offer_from[:] = target_offers(acc.supplier, acc.active(), acc.volume, acc.reported, rate,
+                                      sup.target_size_exponent, sup.target_unhappiness,
+                                      *(streams.uniform(s, month, n_entered) for s in ("poaching.offer",
+                                                                                       "poaching.offer_pick")))
+    acc.offer_discount[:] = np.where(acc.offer_from >= 0, sup.offer_discount[acc.offer_from], 0)
+
+
+def court(reps: RepTable, sup: SupplierArrays, present: np.ndarray, streams: RandomStreams, month: int) -> None:
+    """This month's courting of salespeople, in place: ``courted_by`` of every salesperson slot (-1: none)."""
+    rate = sup.rep_court_rate_per_month * present
+    reps.courted_by[:] = -1
+    if (rate > 0).any():
+        courted_by = court_reps(reps.employer, rate, streams.uniform("poaching.court", month, len(reps)),
+                                streams.uniform("poaching.court_pick", month, len(reps)))
+        reps.courted_by[:] = np.where(present[reps.employer], courted_by, -1)  # an entrant's reps are idle
 
 
 def _pick(p: np.ndarray, u_pick: np.ndarray, u_any: np.ndarray) -> np.ndarray:

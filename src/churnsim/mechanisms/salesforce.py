@@ -14,9 +14,89 @@ the model hands it to the new employer as a pull on the former accounts (Shi et 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["destinations", "next_morale", "quits"]
+from churnsim.core.config import SalesForceConfig
+from churnsim.core.jit import kernel
+from churnsim.state.accounts import AccountTable
+from churnsim.state.reps import RepTable
+
+__all__ = ["STREAMS", "Quits", "destinations", "next_morale", "quits", "turnover"]
+
+STREAMS = ("salesforce.quit", "salesforce.destination")
+
+
+@dataclass
+class Quits:
+    """The salespeople who quit this month: their person ids, employer and where they went (-1: left the market)."""
+
+    person: np.ndarray
+    employer: np.ndarray
+    to: np.ndarray
+    poached: np.ndarray  # bool: joined the rival that courted them
+
+
+def turnover(live: np.ndarray, acc: AccountTable, reps: RepTable, morale_target: np.ndarray, present: np.ndarray,
+             u_quit: np.ndarray, u_destination: np.ndarray, sf: SalesForceConfig) -> Quits:
+    """One month of the sales force, in place: morale moves with last month's churn, salespeople quit and are
+    replaced, their accounts lose the rep-owned relationship and feel the pull of the new employer.
+
+    Args:
+        live: the active account slots.
+        morale_target: (K,) the morale each supplier's people policy lets its salespeople drift toward.
+        present: (K,) which suppliers are in the market (an entrant's salespeople are idle until it enters).
+        u_quit, u_destination: this month's uniforms of :data:`STREAMS`, one per salesperson slot.
+    """
+    book, share = _books(live, acc.rep, acc.supplier, len(reps), len(present))
+    book = book + reps.book_departures
+    churn_share = reps.book_departures / np.maximum(book, 1)
+    target = morale_target[reps.employer]
+    reps.morale[:] = next_morale(reps.morale, churn_share, target, sf.morale_recovery_per_month,
+                                 sf.morale_churn_sensitivity)
+    quitting = quits(reps.morale, reps.courted_by, u_quit, sf.quit_rate_per_year, sf.quit_morale_elasticity,
+                     sf.courted_quit_multiplier)
+    quitting &= present[reps.employer]
+    dest = destinations(quitting, reps.courted_by, reps.employer, u_destination, sf.p_join_competitor,
+                        share.astype(np.float64))
+    leavers = np.flatnonzero(quitting)
+    out = Quits(reps.person[leavers].copy(), reps.employer[leavers].copy(), dest[leavers],
+                reps.courted_by[leavers] >= 0)
+    if len(leavers):
+        affected = _served_by(live, acc.rep, quitting)
+        new_employer = dest[acc.rep[affected]]
+        moved = new_employer >= 0
+        acc.pull_supplier[affected[moved]] = new_employer[moved]
+        acc.pull[affected[moved]] = acc.rc_rep[affected[moved]]
+        acc.rc_rep[affected] = 0
+        acc.rep_left[affected] = True
+    reps.replace(leavers, target[leavers])
+    reps.book_departures[:] = 0
+    return out
+
+
+@kernel
+def _books(live, rep, supplier, n_reps, n_suppliers):
+    """Active accounts per salesperson slot and per supplier."""
+    per_rep = np.zeros(n_reps, np.int64)
+    per_supplier = np.zeros(n_suppliers, np.int64)
+    for i in live:
+        per_rep[rep[i]] += 1
+        per_supplier[supplier[i]] += 1
+    return per_rep, per_supplier
+
+
+@kernel
+def _served_by(live, rep, flagged):
+    """The ``live`` slots whose salesperson slot is ``flagged`` (quitting this month)."""
+    out = np.empty(len(live), np.int64)
+    m = 0
+    for i in live:
+        if flagged[rep[i]]:
+            out[m] = i
+            m += 1
+    return out[:m]
 
 
 def next_morale(morale: np.ndarray, book_churn_share: np.ndarray, target: np.ndarray, recovery: float,

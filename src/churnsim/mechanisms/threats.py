@@ -11,42 +11,52 @@ the source material gives none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from churnsim.config import ThreatsConfig
+from churnsim.core.codes import KEY
+from churnsim.core.config import ThreatsConfig
+from churnsim.core.jit import kernel
+from churnsim.core.rng import units
+from churnsim.state.accounts import AccountTable
 
-__all__ = ["KEY", "candidates", "negotiate"]
+__all__ = ["STREAMS", "negotiate"]
 
-KEY = 0  # tier index of key accounts
-
-
-def candidates(live: np.ndarray, tier: np.ndarray, promo_end: np.ndarray, month: int) -> np.ndarray:
-    """The accounts that may threaten this month: of the active slots ``live`` (ascending), the key accounts not on
-    special terms (no promotional discount running in ``month``)."""
-    return live[(tier[live] == KEY) & (promo_end[live] < month)]
+STREAMS = ("threats.threat", "threats.concede")
 
 
-def negotiate(candidates: np.ndarray, satisfaction: np.ndarray, supplier: np.ndarray, p_concede: np.ndarray,
-              u_threat: Callable[[np.ndarray], np.ndarray], u_concede: Callable[[np.ndarray], np.ndarray],
-              cfg: ThreatsConfig,
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """This month's threats and their outcome.
+def negotiate(live: np.ndarray, acc: AccountTable, p_concede: np.ndarray, month: int, keys: tuple,
+              cfg: ThreatsConfig) -> tuple[np.ndarray, np.ndarray]:
+    """This month's threats and their outcome, applied to the account table.
 
     Args:
-        candidates: slots that may threaten (see :func:`candidates`), ascending.
-        satisfaction, supplier: per account slot.
+        live: the active slots, ascending.
         p_concede: (K,) each supplier's chance of conceding.
-        u_threat: this month's uniforms of the threat stream at the given (ascending) slots.
-        u_concede: this month's uniforms of the concede stream at the given (ascending) slots.
+        keys: this month's keys of :data:`STREAMS`.
         cfg: threat rates and the terms a conceded threat wins.
 
     Returns:
         (conceded, refused): the slots that won the terms and those refused, ascending.
     """
+    candidates = _candidates(live, acc.tier, acc.promo_end, month, KEY)
     hazard = cfg.rate_per_month + cfg.dissatisfaction_rate * np.maximum(
-        0.0, -satisfaction[candidates].astype(np.float64))
-    threat = candidates[u_threat(candidates) < -np.expm1(-hazard)]
-    concede = u_concede(threat) < p_concede[supplier[threat]]
-    return threat[concede], threat[~concede]
+        0.0, -acc.satisfaction[candidates].astype(np.float64))
+    threat = candidates[units(keys[0], candidates) < -np.expm1(-hazard)]
+    concede = units(keys[1], threat) < p_concede[acc.supplier[threat]]
+    conceded, refused = threat[concede], threat[~concede]
+    acc.promo_discount[conceded] = cfg.discount
+    acc.promo_end[conceded] = month + cfg.months - 1
+    acc.threat_refused[:] = False
+    acc.threat_refused[refused] = True
+    return conceded, refused
+
+
+@kernel
+def _candidates(live, tier, promo_end, month, key):
+    """The accounts that may threaten: of ``live``, the key accounts with no promotion running in ``month``."""
+    out = np.empty(len(live), np.int64)
+    m = 0
+    for i in live:
+        if tier[i] == key and promo_end[i] < month:
+            out[m] = i
+            m += 1
+    return out[:m]

@@ -1,10 +1,10 @@
 """Reading and checking a sensitivity spec file, so that a bad spec stops before any job runs.
 
 Every error is one line naming the spec file, the field, the value and what is allowed. A parameter is checked
-against :class:`~churnsim.config.RunConfig` as the spec's ``base`` overrides compose it: the dotted path must name
+against :class:`~churnsim.core.config.RunConfig` as the spec's ``base`` overrides compose it: the dotted path must name
 a number field (a ``float``; integer fields cannot be sampled on a continuous scale), and both bounds must lie
 inside the field's declared range. Every sample point then holds allowed values; :func:`check_points` also runs
-:func:`~churnsim.config.validate` on the config of each point, which costs microseconds, so a cross-field rule
+:func:`~churnsim.core.config.validate` on the config of each point, which costs microseconds, so a cross-field rule
 cannot fail in a job. Outcomes are checked against the keys of ``summary.json`` of a tiny probe run of the base
 config (200 accounts): numeric, scalar keys only.
 """
@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from churnsim.cli_errors import BAD_INPUT, explain, unknown_key
-from churnsim.config import ConfigError, OutputConfig, RunConfig, validate
+from churnsim.core.cli_errors import BAD_INPUT, explain, unknown_key
+from churnsim.core.config import ConfigError, OutputConfig, RunConfig, validate
 from churnsim.sensitivity.design import METHODS, Design, Spec
 
 __all__ = ["SpecError", "check_points", "load_spec"]
@@ -146,7 +146,7 @@ def _method(raw: Any, fail) -> tuple[str, dict[str, Any]]:
 
 
 def _compose(base: list[str], fail) -> RunConfig:
-    from churnsim.hydra_schemas import load_config  # composing needs Hydra; analysis never comes here
+    from churnsim.core.hydra_schemas import load_config  # composing needs Hydra; analysis never comes here
 
     try:
         return load_config(base)
@@ -229,7 +229,7 @@ def _outcomes(raw: Any, cfg: RunConfig, fail) -> list[str]:
 
 def _summary_keys(cfg: RunConfig) -> list[str]:
     """Numeric scalar keys of ``summary.json``, from a probe run of the base config with few accounts."""
-    from churnsim.model import simulate  # the design phase may run the model; analysis never does
+    from churnsim.engine.run import simulate  # the design phase may run the model; analysis never does
 
     probe = dataclasses.replace(cfg, n_accounts=min(cfg.n_accounts, _PROBE_ACCOUNTS), output=OutputConfig(tables=[]))
     summary = simulate(probe).summary

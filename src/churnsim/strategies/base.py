@@ -2,7 +2,8 @@
 
 A component is a dataclass of parameters registered under a ``kind`` name. Each month the model calls
 :meth:`Component.act` once for the supplier that owns the strategy (DESIGN §3.3 step 4). The component changes the
-account table through the model it is given and counts what it did, by kind of action; its cost is
+market through the levers of the :class:`~churnsim.strategies.market.Market` it is given (never the model) and
+counts what it did, by kind of action; its cost is
 ``cost_fixed_per_month + cost_per_account_month × accounts covered + Σ cost_per_<kind> × count of <kind>`` (k€),
 so every counted kind of action has a ``cost_per_<kind>`` field (``cost_per_action`` is the common one).
 Randomness comes from the component's own streams, named ``strategy.<kind>.<purpose>``, so that switching a
@@ -18,15 +19,13 @@ control). It is off (0) by default; 0.05 roughly reproduces their relative effec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
-from churnsim.accounts import TIERS
-from churnsim.config import _num
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
+from churnsim.core.codes import TIERS
+from churnsim.core.config import _num
+from churnsim.strategies.market import Market
 
 __all__ = ["Component", "Contacting"]
 
@@ -43,25 +42,25 @@ class Component:
     cost_per_action: float = _num(0.0, 0.0, doc="k€ per action taken")
     at_risk_only: bool = field(default=False, metadata={"doc": "cover only accounts believed to be at risk"})
 
-    def covered(self, model: MarketModel, owner: int) -> np.ndarray:
+    def covered(self, market: Market, owner: int) -> np.ndarray:
         """Mask of the owner's active accounts in the covered tiers (and believed at risk, if so targeted)."""
-        acc = model.accounts
-        mask = acc.active() & (acc.supplier == owner) & self.in_tiers(model)
+        acc = market.accounts
+        mask = acc.active() & (acc.supplier == owner) & self.in_tiers(market)
         return mask & acc.at_risk if self.at_risk_only else mask
 
-    def in_tiers(self, model: MarketModel) -> np.ndarray:
-        return np.isin(model.accounts.tier, [TIERS.index(t) for t in self.tiers])
+    def in_tiers(self, market: Market) -> np.ndarray:
+        return np.isin(market.accounts.tier, [TIERS.index(t) for t in self.tiers])
 
 
-    def uniform(self, model: MarketModel, purpose: str) -> np.ndarray:
+    def uniform(self, market: Market, purpose: str) -> np.ndarray:
         """This month's uniforms of the component's own stream ``strategy.<kind>.<purpose>``, one per account slot
         (NaN for the slots not entered yet, which no strategy covers)."""
-        return model.uniform(f"strategy.{self.kind}.{purpose}")
+        return market.uniform(f"strategy.{self.kind}.{purpose}")
 
-    def act(self, model: MarketModel, owner: int) -> float:
+    def act(self, market: Market, owner: int) -> float:
         """Run one month for ``owner``; return the month's cost (k€)."""
-        covered = self.covered(model, owner)
-        counts = self.apply(model, owner, covered)
+        covered = self.covered(market, owner)
+        counts = self.apply(market, owner, covered)
         variable = sum(getattr(self, f"cost_per_{kind}") * n for kind, n in counts.items())
         return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + variable
 
@@ -74,7 +73,7 @@ class Component:
             months: the months reported; the run ends after month ``months − 1``.
         """
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
         """Change the world for the covered accounts; return the count of each kind of action taken."""
         raise NotImplementedError
 
@@ -85,7 +84,7 @@ class Contacting(Component):
 
     wake_up: float = _num(0.0, 0.0, 5.0, doc="extra consideration hazard (× propensity) in a month of contact")
 
-    def contact(self, model: MarketModel, contacted: np.ndarray) -> None:
+    def contact(self, market: Market, contacted: np.ndarray) -> None:
         """Record that the ``contacted`` accounts (a mask) heard from their supplier this month."""
         if self.wake_up:
-            model.accounts.wake_hazard[contacted] += np.float32(self.wake_up)
+            market.accounts.wake_hazard[contacted] += np.float32(self.wake_up)

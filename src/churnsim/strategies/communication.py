@@ -16,16 +16,13 @@ account-month (account planning).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.core.config import _num, _p
 from churnsim.strategies.base import Component, Contacting
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["Alignment", "DeepCommunication"]
 
@@ -42,16 +39,16 @@ class DeepCommunication(Contacting):
     cost_fixed_per_month: float = _num(5.0, 0.0, doc="k€ per month: running the team")
     cost_per_account_month: float = _num(0.4, 0.0, doc="k€ per covered account and month: the team's time")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
-        visited = covered & (self.uniform(model, "visit") < self.visits_per_month)
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
+        visited = covered & (self.uniform(market, "visit") < self.visits_per_month)
         gap = 1 - acc.rc_firm[visited] - acc.rc_rep[visited]
         acc.rc_firm[visited] += np.float32(self.relationship_boost) * gap
-        noticed = visited & (acc.satisfaction < 0) & (self.uniform(model, "detect") < self.p_detect)
+        noticed = visited & (acc.satisfaction < 0) & (self.uniform(market, "detect") < self.p_detect)
         acc.at_risk[noticed] = True
-        fixed = noticed & (self.uniform(model, "fix") < self.p_fix)
+        fixed = noticed & (self.uniform(market, "fix") < self.p_fix)
         acc.complaint_weight[fixed] = 0
-        self.contact(model, visited)
+        self.contact(market, visited)
         return {"action": int(visited.sum())}
 
 
@@ -64,9 +61,8 @@ class Alignment(Component):
     cost_fixed_per_month: float = _num(30.0, 0.0, doc="k€ per month: product development")
     cost_per_account_month: float = _num(0.05, 0.0, doc="k€ per covered account and month: account planning")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
         acc.quality_bonus[covered] += np.float32(self.fit_bonus)
-        supplier = model.suppliers[owner]
-        supplier.product_value = min(1.0, supplier.product_value + self.innovation_boost_per_month)
+        market.product_value[owner] = min(1.0, market.product_value[owner] + self.innovation_boost_per_month)
         return {}

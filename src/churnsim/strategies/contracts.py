@@ -12,16 +12,13 @@ revenue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import ConfigError, _num, _p
+from churnsim.core.config import ConfigError, _num, _p
 from churnsim.strategies.base import Component
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["Contracts"]
 
@@ -49,11 +46,11 @@ class Contracts(Component):
                               f"must end within the run: must be ≤ {longest} (months {first_month}..{months - 1}), "
                               "or give p_renew > 0")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
-        acc, month = model.accounts, model.month
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, int]:
+        acc, month = market.accounts, market.month
         free = covered & (acc.contract_end < month)
         p = np.where(acc.contract_end == month - 1, self.p_renew, self.p_accept_per_month)
-        signs = free & (self.uniform(model, "sign") < p)
+        signs = free & (self.uniform(market, "sign") < p)
         acc.contract_end[signs] = month + self.term_months - 1
         acc.exit_penalty_months[signs] = self.exit_penalty_months
         acc.contract_discount[signs] = self.discount

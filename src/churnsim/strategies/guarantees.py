@@ -16,16 +16,13 @@ Costs: per covered account-month (the guarantee's running cost), fixed, and per 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.core.config import _num, _p
 from churnsim.strategies.base import Component
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["LogisticsGuarantee", "PremiumService", "QualityGuarantee", "ServiceGuarantee", "ValueGuarantee"]
 
@@ -34,8 +31,8 @@ __all__ = ["LogisticsGuarantee", "PremiumService", "QualityGuarantee", "ServiceG
 class _Terms(Component):
     """A component that improves the terms of delivery of the accounts it covers."""
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
         acc.incident_factor[covered] *= np.float32(getattr(self, "incident_factor", 1.0))
         acc.service_boost[covered] += np.float32(getattr(self, "service_boost", 0.0))
         acc.logistics_boost[covered] += np.float32(getattr(self, "logistics_boost", 0.0))
@@ -78,8 +75,8 @@ class ValueGuarantee(Component):
     max_discount: float = _p(0.2, doc="largest discount the firm will match")
     cost_per_action: float = _num(0.1, 0.0, doc="k€ per match (administration)")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc, month = model.accounts, model.month
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc, month = market.accounts, market.month
         offered = covered & (acc.offer_from >= 0) & (acc.offer_from != owner)
         match = np.minimum(acc.offer_discount[offered], np.float32(self.max_discount))
         current = np.where(acc.promo_end[offered] >= month, acc.promo_discount[offered], 0)

@@ -2,8 +2,8 @@
 
 Rule: each month, in every watched region where one of the owner's parallel-trading episodes is running
 (:mod:`churnsim.mechanisms.parallel_trading`), the firm detects it with ``p_detect_per_month`` and stops it: its
-accounts in that region stop losing margin from the next month. Detections are logged in the model's
-``trading_log`` as ``(month, region, supplier, "stopped")``.
+accounts in that region stop losing margin from the next month. Detections are logged in the episodes'
+``log`` as ``(month, region, supplier, "stopped")``.
 Cost: ``cost_fixed_per_month`` (the monitoring team) and ``cost_per_episode`` per episode stopped (investigation,
 enforcement against the dumping dealer), plus the common costs.
 """
@@ -11,16 +11,13 @@ enforcement against the dumping dealer), plus the common costs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import ConfigError, _num, _p
+from churnsim.core.config import ConfigError, _num, _p
 from churnsim.strategies.base import Component
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["MarketMonitoring"]
 
@@ -34,12 +31,12 @@ class MarketMonitoring(Component):
     cost_fixed_per_month: float = _num(3.0, 0.0, doc="k€ per month: the monitoring team")
     cost_per_episode: float = _num(1.0, 0.0, doc="k€ per episode stopped")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        n_regions = model.trading_age.shape[0]
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        n_regions = market.trading.age.shape[0]
         if any(r >= n_regions for r in self.regions):
             raise ConfigError(f"market_monitoring.regions = {self.regions}: must be regions 0 … {n_regions - 1} "
                               "(market.accounts.n_regions)")
         watched = np.zeros(n_regions, dtype=bool)
         watched[self.regions or slice(None)] = True
-        u = model.streams.generator(f"strategy.{self.kind}.detect", model.month).random(n_regions)
-        return {"episode": model.stop_parallel_trading(owner, watched & (u < self.p_detect_per_month))}
+        u = market.generator(f"strategy.{self.kind}.detect").random(n_regions)
+        return {"episode": market.stop_parallel_trading(owner, watched & (u < self.p_detect_per_month))}

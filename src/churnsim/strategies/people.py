@@ -13,16 +13,13 @@ Cost: per salesperson and month.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.core.config import _num, _p
 from churnsim.strategies.base import Component
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["EmployeeLoyalty", "RelationshipRedundancy"]
 
@@ -35,8 +32,8 @@ class RelationshipRedundancy(Component):
     cost_fixed_per_month: float = _num(8.0, 0.0, doc="k€ per month: the CRM")
     cost_per_account_month: float = _num(0.05, 0.0, doc="k€ per covered account and month: a second contact")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
         moved = acc.rc_rep[covered] * np.float32(self.transfer_per_month)
         acc.rc_rep[covered] -= moved
         acc.rc_firm[covered] += moved
@@ -50,6 +47,6 @@ class EmployeeLoyalty(Component):
     morale_lift: float = _num(0.5, 0.0, 5.0, doc="lift of the morale salespeople drift toward")
     cost_per_rep: float = _num(0.4, 0.0, doc="k€ per salesperson and month: retention pay")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        model.suppliers[owner].morale_target = self.morale_lift
-        return {"rep": int(np.sum(model.reps.employer == owner))}
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        market.morale_target[owner] = self.morale_lift
+        return {"rep": int(np.sum(market.reps.employer == owner))}

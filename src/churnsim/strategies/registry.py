@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import MISSING, fields
 from typing import Any
 
-from churnsim.config import ConfigError, validate
+from churnsim.core.codes import TIERS
+from churnsim.core.config import ConfigError, validate
 
 __all__ = ["REGISTRY", "build_components", "register"]
 
@@ -46,8 +47,6 @@ def build_components(specs: list[Any], path: str = "strategy.components") -> lis
     Raises:
         ConfigError: for an unknown kind, an unknown parameter, a wrong type or a value out of range.
     """
-    from churnsim.accounts import TIERS
-
     built = []
     for i, spec in enumerate(specs):
         where = f"{path}[{i}]"

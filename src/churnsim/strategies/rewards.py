@@ -15,16 +15,13 @@ on financial switching costs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.core.config import _num, _p
 from churnsim.strategies.base import Component
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["Bundling", "LoyaltyRewards"]
 
@@ -37,13 +34,13 @@ class LoyaltyRewards(Component):
     redeem_every_months: int = _num(12, 1, doc="months between redemptions")
     cost_per_reward_keur: float = _num(1.0, 0.0, doc="cost per k€ of rewards earned (1: face value)")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
         slots = np.flatnonzero(covered)
-        if model.month % self.redeem_every_months == 0:
+        if market.month % self.redeem_every_months == 0:
             acc.points_months[slots] = 0
         acc.points_months[slots] += np.float32(self.accrual_months_per_month)
-        return {"reward_keur": float(self.accrual_months_per_month * model.revenue(slots).sum())}
+        return {"reward_keur": float(self.accrual_months_per_month * market.revenue(slots).sum())}
 
 
 @register
@@ -55,9 +52,9 @@ class Bundling(Component):
     p_accept_per_month: float = _p(0.05, doc="chance per month a covered account takes the bundle")
     cost_per_action: float = _num(0.3, 0.0, doc="k€ per bundle set up")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc, month = model.accounts, model.month
-        joins = covered & (acc.bundle_months <= 0) & (self.uniform(model, "accept") < self.p_accept_per_month)
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc, month = market.accounts, market.month
+        joins = covered & (acc.bundle_months <= 0) & (self.uniform(market, "accept") < self.p_accept_per_month)
         acc.bundle_months[joins] = np.float32(self.bundle_months)
         bundled = covered & (acc.bundle_months > 0)
         current = np.where(acc.promo_end[bundled] >= month, acc.promo_discount[bundled], 0)

@@ -11,16 +11,13 @@ Cost: ``cost_per_response`` per answer, ``cost_per_action`` per follow-up visit,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.core.config import _num, _p
 from churnsim.strategies.base import Contacting
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["SatisfactionSurvey"]
 
@@ -37,16 +34,16 @@ class SatisfactionSurvey(Contacting):
     cost_per_response: float = _num(0.02, 0.0, doc="k€ per answer collected")
     cost_per_action: float = _num(0.3, 0.0, doc="k€ per follow-up visit")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, int]:
-        if model.month % self.interval_months:
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, int]:
+        if market.month % self.interval_months:
             return {}
-        acc = model.accounts
-        asked = covered & (self.uniform(model, "sample") < self.sample_share)
+        acc = market.accounts
+        asked = covered & (self.uniform(market, "sample") < self.sample_share)
         low = asked & (acc.reported <= self.followup_levels)
         acc.at_risk[low] = True
         acc.at_risk[asked & (acc.reported >= 4)] = False
-        self.contact(model, asked)
-        fixed = low & (self.uniform(model, "fix") < self.p_fix)
+        self.contact(market, asked)
+        fixed = low & (self.uniform(market, "fix") < self.p_fix)
         acc.complaint_weight[fixed] = 0
         acc.mem[fixed, 1] = np.minimum(1, acc.mem[fixed, 1] + self.recovery)
         return {"response": int(asked.sum()), "action": int(low.sum())}

@@ -9,17 +9,14 @@ ones, which costs less than serving everyone alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.accounts import TIERS
-from churnsim.config import ConfigError, _num
+from churnsim.core.codes import TIERS
+from churnsim.core.config import ConfigError, _num
 from churnsim.strategies.base import Component
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["TieredService"]
 
@@ -40,8 +37,8 @@ class TieredService(Component):
             raise ConfigError(f"tiered_service.service_boost = {self.service_boost}: must be three values "
                               "(key, regular, small)")
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
         boost = np.asarray(self.service_boost, dtype=np.float32)
         acc.service_boost[covered] += boost[acc.tier[covered]]
         counts = np.bincount(acc.tier[covered], minlength=3)

@@ -11,16 +11,13 @@ source articles' cost of acquisition (about five times that of keeping): a retur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from churnsim.config import _num, _p
+from churnsim.core.config import _num, _p
 from churnsim.strategies.base import Contacting
+from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["WinBack"]
 
@@ -34,16 +31,16 @@ class WinBack(Contacting):
     discount: float = _p(0.08, doc="share off list price offered to come back")
     cost_per_action: float = _num(0.3, 0.0, doc="k€ per approach")
 
-    def covered(self, model: MarketModel, owner: int) -> np.ndarray:
-        acc = model.accounts
-        recent = (acc.left_supplier == owner) & (model.month - acc.left_month <= self.window_months)
-        mask = acc.active() & recent & (acc.supplier != owner) & self.in_tiers(model)
+    def covered(self, market: Market, owner: int) -> np.ndarray:
+        acc = market.accounts
+        recent = (acc.left_supplier == owner) & (market.month - acc.left_month <= self.window_months)
+        mask = acc.active() & recent & (acc.supplier != owner) & self.in_tiers(market)
         return mask & acc.at_risk if self.at_risk_only else mask
 
-    def apply(self, model: MarketModel, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = model.accounts
-        approached = covered & (self.uniform(model, "approach") < self.p_approach)
+    def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
+        acc = market.accounts
+        approached = covered & (self.uniform(market, "approach") < self.p_approach)
         acc.offer_from[approached] = owner
         acc.offer_discount[approached] = np.float32(self.discount)
-        self.contact(model, approached)
+        self.contact(market, approached)
         return {"action": int(approached.sum())}

@@ -28,7 +28,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from churnsim.config import ConfigError
+from churnsim.core.config import ConfigError
 from churnsim.sensitivity.design import read_design
 
 __all__ = ["SensitivitySweeper"]

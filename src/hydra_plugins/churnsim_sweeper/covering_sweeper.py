@@ -23,7 +23,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweepe
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.types import Override
 
-from churnsim.config import ConfigError
+from churnsim.core.config import ConfigError
 
 __all__ = ["CoveringSweeper", "CoveringSweeperConf", "covering_jobs"]
 

@@ -1,27 +1,28 @@
 """The decision rule once more, one account at a time in plain Python: the readable reference path.
 
-:func:`decide_one` is what :meth:`churnsim.agents.AccountAgent.step` runs. It restates
+:func:`decide_one` is what :meth:`churnsim.engine.agents.AccountAgent.step` runs. It restates
 :mod:`churnsim.mechanisms.choice` and :mod:`churnsim.mechanisms.contagion` with scalar arithmetic, reading the
 same arrays and the same random draws, so a small market run on either path makes the same decisions
-(tests/test_reference.py). It is slow by design; ``benchmarks/engine.py`` reports how much slower.
+(``tests/test_reference.py``). It is slow by design; ``benchmarks/engine.py`` reports how much slower.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
+import mesa
+
+from churnsim.core.codes import code
 from churnsim.mechanisms.choice import COMPONENTS
-from churnsim.reasons import code
-
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
 
 __all__ = ["decide_one"]
 
 
-def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
-    """Whether account slot ``i`` considers leaving, the supplier it picks, and the reason code (-1 if it stays)."""
+def decide_one(model: mesa.Model, i: int) -> tuple[bool, int, int]:
+    """Whether account slot ``i`` considers leaving, the supplier it picks, and the reason code (-1 if it stays).
+
+    ``model`` is the :class:`~churnsim.engine.model.MarketModel` whose account view asks (Mesa's ``agent.model``).
+    """
     acc, b, month = model.accounts, model.cfg.market.behaviour, model.month
     u_consider, u_choice = model.reference_draws
     incumbent = int(acc.supplier[i])
@@ -41,14 +42,15 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
     if not u_consider[i] < -math.expm1(-hazard):
         return False, incumbent, -1
 
-    prices = [s.list_price(month) for s in model.suppliers]
+    prices = [float(p) for p in model.plan.suppliers.list_prices(month)]
+    present = model.plan.suppliers.present(month)
     reputation = model.reputation()
     w = [float(x) for x in acc.taste[i]]
     in_term = int(acc.contract_end[i]) > month
     money_lost = ((float(acc.exit_penalty_months[i]) if in_term else 0.0) + float(acc.points_months[i])
                   + float(acc.bundle_months[i]))
     utilities, parts = [], []
-    for k, supplier in enumerate(model.suppliers):
+    for k, brand in enumerate(model.plan.suppliers.brand.tolist()):
         mine = k == incumbent
         levels = [float(x) for x in (acc.mem[i] if mine else reputation[k])]
         contract_discount = float(acc.contract_discount[i]) if int(acc.contract_end[i]) >= month else 0.0
@@ -63,14 +65,14 @@ def decide_one(model: MarketModel, i: int) -> tuple[bool, int, int]:
             "logistics": b.choice_beta * w[2] * levels[2],
             "price": -b.choice_beta * w[3] * price,
             "competitor_offer": b.choice_beta * w[3] * prices[k] * offer,
-            "brand": supplier.cfg.brand,
+            "brand": brand,
             "salesperson_left": b.relationship_weight * float(acc.pull[i]) if int(acc.pull_supplier[i]) == k else 0.0,
             "relationship": b.relationship_weight * (float(acc.rc_firm[i]) + float(acc.rc_rep[i])) if mine else 0.0,
             "switching_cost": 0.0 if mine else -(b.procedural_cost + b.money_lost_weight * money_lost),
         }
         parts.append(part)
         # a supplier not yet in the market cannot be chosen
-        utilities.append(sum(part[c] for c in COMPONENTS) if supplier.present(month) else -math.inf)
+        utilities.append(sum(part[c] for c in COMPONENTS) if present[k] else -math.inf)
 
     top = max(utilities)
     weights = [math.exp(x - top) for x in utilities]

@@ -11,25 +11,34 @@ months × accounts. The summary reads the monthly table and running counts, neve
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from churnsim import kernels as compiled
-from churnsim.accounts import ACTIVE, TIERS
-from churnsim.clv import CLV_TABLES, Collector
+from churnsim.core.codes import ACTIVE, REASONS, TIERS, is_controllable
+from churnsim.core.jit import kernel
+from churnsim.core.schemas import check_table
+from churnsim.engine.clv_log import CLV_TABLES, Collector
+from churnsim.engine.plan import RunPlan
 from churnsim.mechanisms.money import discount_factor
-from churnsim.reasons import REASONS, is_controllable
-from churnsim.schemas import check_table
+from churnsim.state.accounts import AccountTable
+from churnsim.state.reps import RepTable
 
-if TYPE_CHECKING:
-    from churnsim.model import MarketModel
-
-__all__ = ["Recorder", "TableSink", "summarise"]
+__all__ = ["Recorder", "RunResult", "TableSink", "summarise"]
 
 EVENTS = ("switch", "exit", "entry", "rep_move")
 _LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "acquisition_cost", "profit")
+
+
+@dataclass
+class RunResult:
+    """What a run produced: tidy tables (as declared in :mod:`churnsim.core.schemas`) and the focal summary."""
+
+    tables: dict
+    summary: dict
+    run_seed: int
 
 
 class TableSink(Protocol):
@@ -52,9 +61,11 @@ class _Kept(dict):
 class Recorder:
     """Collects a run's outputs as the model steps."""
 
-    def __init__(self, model: MarketModel):
-        self.model = model
-        self._wanted = tuple(model.cfg.output.tables)
+    def __init__(self, plan: RunPlan, accounts: AccountTable, reps: RepTable):
+        self.cfg, self.names, self.accounts, self.reps = plan.cfg, plan.suppliers.names, accounts, reps
+        self.n_suppliers = len(self.names)
+        self.month = -plan.cfg.burn_in_months
+        self._wanted = tuple(plan.cfg.output.tables)
         self._kept = _Kept()
         self._sink: TableSink = self._kept
         self._rows: list[dict[str, np.ndarray]] = []
@@ -62,7 +73,7 @@ class Recorder:
         self._n_events = 0  # rows in self._events
         self._events_sent = False
         self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
-        self.month_strategy_cost = np.zeros(model.n_suppliers)
+        self.month_strategy_cost = np.zeros(self.n_suppliers)
         self._cohort: np.ndarray | None = None
         self._cohort_revenue: list[float] = []
         self._clv = Collector() if set(self._wanted) & set(CLV_TABLES) else None
@@ -73,15 +84,16 @@ class Recorder:
 
     @property
     def _reporting(self) -> bool:
-        return self.model.month >= 0
+        return self.month >= 0
 
-    def begin_month(self) -> None:
-        k = self.model.n_suppliers
+    def begin_month(self, month: int) -> None:
+        self.month = month
+        k = self.n_suppliers
         self._acquired = np.zeros((k, 3))
         self._departures = np.zeros((k, 2), dtype=np.int64)  # controllable, uncontrollable
         self._rep_quits = np.zeros(k, dtype=np.int64)
-        if self.model.month == 0:
-            acc = self.model.accounts
+        if month == 0:
+            acc = self.accounts
             self._start_supplier = np.where(acc.active(), acc.supplier, -1)  # who served whom when reporting began
             self._cohort = self._start_supplier == 0
 
@@ -92,7 +104,7 @@ class Recorder:
         n = len(account)
         self._n_events += n
         self._events.append({
-            "month": np.full(n, self.model.month, np.int64), "event": np.full(n, EVENTS.index(event), np.int8),
+            "month": np.full(n, self.month, np.int64), "event": np.full(n, EVENTS.index(event), np.int8),
             "account": np.broadcast_to(account, n).astype(np.int64), "rep": np.broadcast_to(rep, n).astype(np.int64),
             "from": np.broadcast_to(frm, n).astype(np.int64), "to": np.broadcast_to(to, n).astype(np.int64),
             "reason": np.broadcast_to(reason, n).astype(np.int64),
@@ -105,14 +117,14 @@ class Recorder:
         if self._reporting:
             self._focal_lost += np.bincount(np.asarray(reason)[frm == 0].astype(np.int64), minlength=len(REASONS))
         switch = np.broadcast_to(to, len(slots)) >= 0
-        self._log("switch" if np.all(switch) else "exit", slots, self.model.accounts.rep[slots], frm, to, reason,
+        self._log("switch" if np.all(switch) else "exit", slots, self.accounts.rep[slots], frm, to, reason,
                   controllable)
 
     def acquisitions(self, slots: np.ndarray, frm, to: np.ndarray) -> None:
         """Accounts ``slots`` were won by ``to`` (from ``frm``; -1 for a new account entering the market)."""
-        np.add.at(self._acquired, (to.astype(np.int64), self.model.accounts.tier[slots].astype(np.int64)), 1)
+        np.add.at(self._acquired, (to.astype(np.int64), self.accounts.tier[slots].astype(np.int64)), 1)
         if np.all(np.broadcast_to(frm, len(slots)) < 0):
-            self._log("entry", slots, self.model.accounts.rep[slots], -1, to, -1, False)
+            self._log("entry", slots, self.accounts.rep[slots], -1, to, -1, False)
 
     def rep_moves(self, person: np.ndarray, frm: np.ndarray, to: np.ndarray, poached: np.ndarray) -> None:
         """Salespeople left ``frm`` for ``to`` (-1: left the market)."""
@@ -130,19 +142,11 @@ class Recorder:
         """Record the month's per-supplier row block (reported months only)."""
         if not self._reporting:
             return
-        model, acc = self.model, self.model.accounts
-        k = model.n_suppliers
-        if model.kernels:
-            active, levels, satisfaction, in_cohort = compiled.month_aggregates(
-                idx, acc.supplier, acc.reported, acc.satisfaction, self._cohort, k)
-        else:
-            s = acc.supplier[idx]
-            active = np.bincount(s, minlength=k)
-            levels = np.bincount(s.astype(np.int64) * 5 + acc.reported[idx] - 1, minlength=5 * k).reshape(k, 5)
-            satisfaction = np.bincount(s, weights=acc.satisfaction[idx], minlength=k)
-            in_cohort = self._cohort[idx] & (s == 0)
+        acc, k = self.accounts, self.n_suppliers
+        active, levels, satisfaction, in_cohort = _aggregates(idx, acc.supplier, acc.reported, acc.satisfaction,
+                                                              self._cohort, k)
         row = {
-            "month": np.full(k, model.month), "supplier": np.arange(k), "active_accounts": active,
+            "month": np.full(k, self.month), "supplier": np.arange(k), "active_accounts": active,
             "market_share": active / max(active.sum(), 1),
             "revenue_share": ledger["revenue"] / max(ledger["revenue"].sum(), 1e-300),
             "acquisitions": self._acquired.sum(axis=1).astype(np.int64),
@@ -150,7 +154,7 @@ class Recorder:
             **{key: ledger[key] for key in _LEDGER},
             "satisfaction_mean": satisfaction / np.maximum(active, 1),
             "levels": levels / np.maximum(active, 1)[:, None],
-            "reps": np.bincount(model.reps.employer, minlength=k), "rep_quits": self._rep_quits,
+            "reps": np.bincount(self.reps.employer, minlength=k), "rep_quits": self._rep_quits,
         }
         self._rows.append(row)
         self._cohort_revenue.append(float(revenue[in_cohort].sum()))
@@ -171,8 +175,8 @@ class Recorder:
             for frame in self._accounts_frames():
                 self._sink.write("accounts", frame)
         if self._clv is not None:
-            cfg = self.model.cfg
-            tables = self._clv.tables(cfg.months, cfg.output.start_date, self.model.accounts.propensity)
+            cfg = self.cfg
+            tables = self._clv.tables(cfg.months, cfg.output.start_date, self.accounts.propensity)
             for name in CLV_TABLES:
                 if name in self._wanted:
                     self._sink.write(name, self._frame(name, tables[name]))
@@ -180,13 +184,12 @@ class Recorder:
 
     def summary(self) -> dict:
         """The focal firm's headline figures: :func:`summarise` of the monthly table and the running counts."""
-        model = self.model
-        acc = model.accounts
+        acc, cfg = self.accounts, self.cfg
         still = self._cohort & acc.active() & (acc.supplier == 0)
         return summarise(
             monthly=self.monthly(), focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
             cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
-            months=model.cfg.months, discount_rate_per_year=model.cfg.market.discount_rate_per_year)
+            months=cfg.months, discount_rate_per_year=cfg.market.discount_rate_per_year)
 
     def _frame(self, name: str, columns: dict) -> pd.DataFrame:
         """Table ``name`` from freshly made column arrays (not copied again), with the run's columns in front."""
@@ -195,7 +198,7 @@ class Recorder:
 
     def _run_columns(self, n: int) -> dict:
         """The run's identifying columns: one-category categoricals built from codes (no string per row)."""
-        cfg = self.model.cfg
+        cfg = self.cfg
         codes = np.zeros(n, np.int8)
         names = {"strategy": cfg.strategy.name, "competitors": cfg.competitors.name, "market": cfg.market.name}
         return {**{key: pd.Categorical.from_codes(codes, categories=pd.Index([value], dtype="str"))
@@ -203,8 +206,7 @@ class Recorder:
                 "replicate": np.full(n, cfg.replicate, np.int64), "seed": np.full(n, cfg.seed, np.int64)}
 
     def _names(self, codes: np.ndarray) -> pd.Categorical:
-        names = [s.name for s in self.model.suppliers]
-        return pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), categories=names)
+        return pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), categories=list(self.names))
 
     def monthly(self) -> pd.DataFrame:
         rows = {key: np.concatenate([r[key] for r in self._rows]) for key in self._rows[0] if key != "levels"}
@@ -247,16 +249,16 @@ class Recorder:
 
     def _accounts_frames(self) -> Iterator[pd.DataFrame]:
         """The account table (every account ever active), in frames of the sink's ``rows_per_frame`` rows."""
-        acc = self.model.accounts
+        acc = self.accounts
         seen = np.flatnonzero((acc.status == ACTIVE) | (acc.exit_month >= 0))
         step = self._sink.rows_per_frame or max(len(seen), 1)
         for start in range(0, max(len(seen), 1), step):
             yield self._accounts_frame(seen[start : start + step])
 
     def _accounts_frame(self, seen: np.ndarray) -> pd.DataFrame:
-        model, acc = self.model, self.model.accounts
+        acc = self.accounts
         active = acc.status[seen] == ACTIVE
-        end = np.where(active, model.month, acc.exit_month[seen])
+        end = np.where(active, self.cfg.months, acc.exit_month[seen])  # the run ends after month months − 1
         return self._frame("accounts", {
             "account": seen,
             "tier": pd.Categorical.from_codes(acc.tier[seen].astype(np.int64), categories=list(TIERS)),
@@ -276,12 +278,30 @@ class Recorder:
         })
 
 
+@kernel
+def _aggregates(idx, supplier, reported, satisfaction, cohort, n_suppliers):
+    """Per supplier over the active slots ``idx`` (in order): accounts, five-level answer counts (K, 5) and the sum
+    of satisfaction (summed in slot order); and which of ``idx`` are focal accounts of the month-0 ``cohort``."""
+    count = np.zeros(n_suppliers, np.int64)
+    levels = np.zeros((n_suppliers, 5), np.int64)
+    total = np.zeros(n_suppliers)
+    in_cohort = np.empty(len(idx), np.bool_)
+    for j in range(len(idx)):
+        i = idx[j]
+        s = supplier[i]
+        count[s] += 1
+        levels[s, reported[i] - 1] += 1
+        total[s] += np.float64(satisfaction[i])
+        in_cohort[j] = cohort[i] and s == 0
+    return count, levels, total, in_cohort
+
+
 def summarise(monthly: pd.DataFrame, focal_lost_by_reason: np.ndarray, revenue_focal: np.ndarray, cohort_size: int,
               cohort_kept: int, cohort_revenue: list[float], months: int, discount_rate_per_year: float) -> dict:
     """The focal firm's headline figures (see README, "summary.json").
 
     ``focal_lost_by_reason`` counts the focal firm's departures in the reported months by reason (index into
-    :data:`~churnsim.reasons.REASONS`); ``churn_by_reason`` lists them most frequent first, ties in that order.
+    :data:`~churnsim.core.codes.REASONS`); ``churn_by_reason`` lists them most frequent first, ties in that order.
     """
     focal = monthly[monthly["is_focal"]].sort_values("month")
     order = np.argsort(-focal_lost_by_reason, kind="stable")

@@ -16,13 +16,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.special import ndtri
 
-from churnsim.config import AccountsConfig
+from churnsim.core.codes import ACTIVE, NO_CONTRACT, NOT_YET
+from churnsim.core.config import AccountsConfig
 
-__all__ = ["ACTIVE", "EXITED", "NO_CONTRACT", "NOT_YET", "TIERS", "AccountTable", "entry_schedule", "new_accounts"]
-
-NOT_YET, ACTIVE, EXITED = 0, 1, 2
-TIERS = ("key", "regular", "small")
-NO_CONTRACT = -(1 << 30)
+__all__ = ["AccountTable", "entry_schedule", "new_accounts"]
 
 
 @dataclass
@@ -88,17 +85,33 @@ class AccountTable:
     def active(self) -> np.ndarray:
         return self.status == ACTIVE
 
-    def price_discount(self, slots: np.ndarray, month: int) -> np.ndarray:
-        """Share off the list price that ``slots`` pay this month: the better of offer and contract discount."""
-        in_term = self.contract_end[slots] >= month
-        contract = np.where(in_term, self.contract_discount[slots], 0)
-        promo = np.where(self.promo_end[slots] >= month, self.promo_discount[slots], 0)
-        return np.maximum(np.maximum(self.discount[slots], contract), promo).astype(np.float64)
+    def join(self, slots: np.ndarray, to: np.ndarray, month: int, rep: np.ndarray, memory: np.ndarray) -> None:
+        """Start a relationship of accounts ``slots`` with suppliers ``to`` in ``month``, served by salesperson
+        slots ``rep``, remembering ``memory`` (what they expect of the new supplier: its reputation).
 
-    def money_lost_months(self, slots: np.ndarray, month: int) -> np.ndarray:
-        """Months of revenue ``slots`` would lose by switching: exit penalty in term, rewards, bundle discounts."""
-        penalty = np.where(self.contract_end[slots] > month, self.exit_penalty_months[slots], 0)
-        return (penalty + self.points_months[slots] + self.bundle_months[slots]).astype(np.float64)
+        Everything the old relationship held ends: contract, rewards, bundle, promotions, complaints, relationship
+        capital. What the new supplier or a former salesperson brought along stays: the offer's discount when the
+        account took that supplier's offer, and the pull of a former salesperson who now works there.
+        """
+        self.supplier[slots] = to
+        self.since_month[slots] = month
+        self.rep[slots] = rep
+        self.mem[slots] = memory
+        self.contract_end[slots] = NO_CONTRACT
+        self.exit_penalty_months[slots] = 0
+        self.contract_discount[slots] = 0
+        self.promo_end[slots] = NO_CONTRACT
+        self.margin_hit[slots] = 0
+        self.bundle_months[slots] = 0
+        self.points_months[slots] = 0
+        self.discount[slots] = np.where(self.offer_from[slots] == to, self.offer_discount[slots], 0)
+        self.complaint_weight[slots] = 0
+        self.rc_firm[slots] = 0
+        self.rc_rep[slots] = np.where(self.pull_supplier[slots] == to, self.pull[slots], 0)
+        self.pull_supplier[slots] = -1
+        self.pull[slots] = 0
+        self.exposure[slots] = 0
+        self.at_risk[slots] = False
 
     def reset_terms(self) -> None:
         """Clear the monthly terms strategies grant; strategies set them again for the accounts they cover."""

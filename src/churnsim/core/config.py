@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 
-# the tables a run can write (churnsim.schemas declares their columns): the run's own, then the CLV export's
+# the tables a run can write (churnsim.core.schemas declares their columns): the run's own, then the CLV export's
 TABLES = ("monthly", "events", "accounts", "clv_orders", "clv_cohorts", "clv_customers", "clv_alive")
 
 __all__ = [
@@ -319,7 +319,6 @@ def _check_consistency(cfg: RunConfig) -> None:
     if cfg.market.focal.enters_at_month is not None:
         raise ConfigError(f"market.focal.enters_at_month = {cfg.market.focal.enters_at_month}: the focal firm is "
                           "present from the start; leave it out")
-    _check_strategy(cfg)
     unknown = sorted(set(cfg.output.tables) - set(TABLES))
     if unknown:
         raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: {', '.join(TABLES)}")
@@ -331,21 +330,11 @@ def _check_consistency(cfg: RunConfig) -> None:
                               ) from None
 
 
-def _check_strategy(cfg: RunConfig) -> None:
-    """Build the strategy's components (kind, parameters, types, ranges) and check each against the run's span.
-
-    ``components: []`` is valid: the firm's ordinary operations only, as in baseline (or a placebo under another
-    name).
-    """
-    from churnsim.strategies.registry import build_components  # here: the registry imports this module
-
-    first_month = max(cfg.strategy.start_month, -cfg.burn_in_months)
-    for i, component in enumerate(build_components(cfg.strategy.components)):
-        component.check_span(f"strategy.components[{i}]", first_month, cfg.months)
-
-
 def validate(cfg: Any, path: str = "") -> Any:
     """Check every field of a config tree against its declared range; return the config unchanged.
+
+    The strategy's components are checked when the run is planned (:func:`churnsim.engine.plan.make_plan`), by
+    the registry that knows their parameters.
 
     Raises:
         ConfigError: naming the first field out of range, its value and what is allowed.

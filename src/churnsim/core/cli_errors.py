@@ -17,7 +17,7 @@ import yaml
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
-from churnsim.config import ConfigError
+from churnsim.core.config import ConfigError
 
 __all__ = ["BAD_INPUT", "explain", "unknown_key"]
 

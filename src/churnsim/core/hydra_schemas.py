@@ -1,8 +1,8 @@
 """Hydra wiring: the typed schema in Hydra's ConfigStore, the config directory, and DictConfig → RunConfig.
 
-``conf/config.yaml`` puts ``run_schema`` (:class:`~churnsim.config.RunConfig`) first in its defaults list, so every
+``conf/config.yaml`` puts ``run_schema`` (:class:`~churnsim.core.config.RunConfig`) first in its defaults list, so every
 config file and override is merged into a typed tree: an unknown key or a value of the wrong type fails at
-composition. Ranges and cross-field rules are checked afterwards by :func:`churnsim.config.validate`.
+composition. Ranges and cross-field rules are checked afterwards by :func:`churnsim.core.config.validate`.
 
 Each config group (``market``, ``competitors``, ``strategy``) takes exactly one option: Hydra would merge a list
 of them (``strategy=[a,b]``) key by key, and an empty one (``strategy=[]``) would quietly run the schema's defaults.
@@ -21,12 +21,12 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from churnsim.cli_errors import unknown_key
-from churnsim.config import ConfigError, RunConfig, validate
+from churnsim.core.cli_errors import unknown_key
+from churnsim.core.config import ConfigError, RunConfig, validate
 
 __all__ = ["CONF_DIR", "GROUPS", "load_config", "register_schemas", "to_run_config"]
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 """The repository's ``conf/`` directory, found from this file so the app runs from any working directory."""
 
 GROUPS = ("market", "competitors", "strategy")
@@ -94,7 +94,7 @@ def load_config(overrides: Sequence[str] = ()) -> RunConfig:
     This is the app's composition without running anything: for tests, benchmarks and the golden baseline.
 
     Raises:
-        churnsim.config.ConfigError: a value out of its allowed range.
+        churnsim.core.config.ConfigError: a value out of its allowed range.
         hydra.errors.HydraException, omegaconf.errors.OmegaConfBaseException: an unknown key, option or type.
     """
     register_schemas()
