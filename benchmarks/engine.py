@@ -1,4 +1,4 @@
-"""Engine speed: account-months per second by market size, compiled kernels against numpy, and the reference path.
+"""Engine speed: account-months per second by market size, and against the per-account reference path.
 
 Run: ``make bench`` (or ``python benchmarks/engine.py [--sizes 10000 100000 1000000] [--repeat 3]``). Prints the
 machine, then one line per figure. Account-months count every month simulated, burn-in included, times the
@@ -18,6 +18,7 @@ import time
 
 from churnsim.core.config import RunConfig
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 
 TARGET_RATE = 10e6  # account-months per second at 1,000,000 accounts, one core
 TARGET_RATIO = 50  # × faster than the reference path
@@ -41,7 +42,7 @@ def seconds(cfg: RunConfig, repeat: int, **options) -> float:
     for _ in range(repeat):
         gc.collect()  # a model holds reference cycles (Mesa agents): free the last one before timing the next
         start = time.perf_counter()
-        MarketModel(cfg, **options).run()
+        MarketModel(make_plan(cfg), **options).run()
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -51,7 +52,7 @@ def run_seconds(cfg: RunConfig, repeat: int, **options) -> float:
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
-        model = MarketModel(cfg, **options)
+        model = MarketModel(make_plan(cfg), **options)
         start = time.perf_counter()
         model.run()
         best = min(best, time.perf_counter() - start)
@@ -84,11 +85,6 @@ def main() -> None:
                     f"construction excluded: {months_only:.2f} s, {account_months(cfg) / months_only / 1e6:.2f} M/s)")
         print(f"accounts={n:>9,d} × {args.months}+{cfg.burn_in_months} months: {took:7.2f} s, "
               f"{account_months(cfg) / took / 1e6:6.2f} M account-months/s{note}")
-
-    mid = RunConfig(n_accounts=100_000, months=args.months)
-    compiled, plain = seconds(mid, args.repeat), seconds(mid, 1, kernels=False)
-    print(f"kernels (numba) against numpy, 100,000 accounts: {compiled:.2f} s against {plain:.2f} s, "
-          f"{plain / compiled:.1f}× faster, identical results (tests/test_kernels.py)")
 
     # Both paths build the same market (the same code); the ratio compares the months they then simulate.
     small = RunConfig(n_accounts=50_000, months=6, burn_in_months=2)

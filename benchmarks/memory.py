@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from churnsim.core.config import RunConfig, validate
+from churnsim.core.config import RunConfig
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 from churnsim.outputs import RunWriter
 
 _STATUS = Path("/proc/self/status")
@@ -43,13 +44,13 @@ def _peak_mb(reset: bool = False) -> float:
 
 def run_case(n_accounts: int, months: int) -> dict:
     """One run writing every table (in this process): peak memory while building and while running, seconds."""
-    cfg = validate(RunConfig(n_accounts=n_accounts, months=months))
+    plan = make_plan(RunConfig(n_accounts=n_accounts, months=months))
     imports = _peak_mb(reset=True)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, RunWriter(tmp, cfg.output.tables) as writer:
-        model = MarketModel(cfg)
+    with tempfile.TemporaryDirectory() as tmp, RunWriter(tmp, plan.cfg.output.tables) as writer:
+        model = MarketModel(plan)
         build = _peak_mb(reset=True)
-        writer.finish(model.run(writer), cfg, {})
+        writer.finish(model.run(writer), plan.cfg, {})
         written = sum(p.stat().st_size for p in Path(tmp).iterdir())
     run = _peak_mb()
     return {"imports": imports, "build": build, "run": run, "peak": max(build, run), "written_mb": written / 1e6,

@@ -14,9 +14,9 @@ import pytest
 
 from churnsim.core.config import CompetitorsConfig, MarketConfig, RunConfig
 from churnsim.core.hydra_schemas import CONF_DIR, load_config
-from churnsim.outputs import OUTPUT_FILES
 from churnsim.core.rng import run_seed
 from churnsim.core.schemas import SCHEMA_VERSION, check_table
+from churnsim.outputs import OUTPUT_FILES
 
 TINY = ["n_accounts=300", "months=6", "burn_in_months=2"]
 SUMMARY_KEYS = {  # issue 2, item 6: what summary.json holds for the focal firm at least

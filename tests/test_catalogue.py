@@ -10,7 +10,10 @@ from conftest import small_config
 from churnsim.core.codes import TIERS
 from churnsim.core.config import CompetitorsConfig, PoachingConfig, SupplierConfig
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
+from churnsim.mechanisms.choice import money_lost_months
+from churnsim.mechanisms.pricing import shares_off_of
 from churnsim.strategies import build_components
 
 KEY = TIERS.index("key")
@@ -21,7 +24,7 @@ def model() -> MarketModel:
     poacher = PoachingConfig(offer_rate_per_month=0.05, offer_discount=0.12)
     rivals = [SupplierConfig(name="rival_a", initial_share=0.4, poaching=poacher),
               SupplierConfig(name="rival_b", initial_share=0.3)]
-    m = MarketModel(small_config(n_accounts=2000, competitors=CompetitorsConfig("poacher", rivals)))
+    m = MarketModel(make_plan(small_config(n_accounts=2000, competitors=CompetitorsConfig("poacher", rivals))))
     while m.month < 1:  # month 1: not a redemption or survey month
         m.step()
     m.strategies_act()  # this month's offers are on the table, terms reset
@@ -40,10 +43,10 @@ def _copy(model, *names):
 def test_deep_communication_builds_firm_relationships_notices_and_fixes(model):
     c = _component("deep_communication", visits_per_month=0.5, wake_up=0.05)
     before = _copy(model, "rc_firm", "rc_rep", "at_risk", "complaint_weight")
-    covered = c.covered(model, 0)
-    cost = c.act(model, 0)
+    covered = c.covered(model.market, 0)
+    cost = c.act(model.market, 0)
     acc = model.accounts
-    visited = covered & (c.uniform(model, "visit") < 0.5)
+    visited = covered & (c.uniform(model.market, "visit") < 0.5)
     gap = 1 - before["rc_firm"] - before["rc_rep"]
     np.testing.assert_allclose(acc.rc_firm[visited], before["rc_firm"][visited] + 0.1 * gap[visited], rtol=1e-6)
     np.testing.assert_array_equal(acc.rc_firm[~visited], before["rc_firm"][~visited])
@@ -57,9 +60,9 @@ def test_deep_communication_builds_firm_relationships_notices_and_fixes(model):
 
 def test_alignment_fits_quality_and_innovates(model):
     c = _component("alignment", tiers=["key", "regular"], fit_bonus=0.05, innovation_boost_per_month=0.01)
-    model.suppliers[0].product_value = 0.9
-    covered = c.covered(model, 0)
-    cost = c.act(model, 0)
+    model.market.product_value[0] = 0.9
+    covered = c.covered(model.market, 0)
+    cost = c.act(model.market, 0)
     np.testing.assert_allclose(model.accounts.quality_bonus[covered], 0.05)
     assert np.all(model.accounts.quality_bonus[~covered] == 0)
     assert model.suppliers[0].product_value == pytest.approx(0.91)
@@ -75,9 +78,9 @@ def test_alignment_fits_quality_and_innovates(model):
 ])
 def test_guarantees_set_the_terms_of_covered_accounts_only(model, kind, params, term, value):
     c = _component(kind, **params)
-    covered = c.covered(model, 0)
+    covered = c.covered(model.market, 0)
     default = getattr(model.accounts, term)[~covered].copy()
-    cost = c.act(model, 0)
+    cost = c.act(model.market, 0)
     np.testing.assert_allclose(getattr(model.accounts, term)[covered], value, rtol=1e-6)
     np.testing.assert_array_equal(getattr(model.accounts, term)[~covered], default)
     assert cost == pytest.approx(c.cost_fixed_per_month + c.cost_per_account_month * covered.sum())
@@ -86,40 +89,40 @@ def test_guarantees_set_the_terms_of_covered_accounts_only(model, kind, params, 
 def test_value_guarantee_matches_rival_offers_to_key_accounts(model):
     acc = model.accounts
     c = _component("value_guarantee", max_discount=0.1, match_months=6)
-    offered = c.covered(model, 0) & (acc.offer_from > 0)
+    offered = c.covered(model.market, 0) & (acc.offer_from > 0)
     assert offered.sum() > 0, "the poacher targets large accounts: some key accounts have an offer"
-    cost = c.act(model, 0)
+    cost = c.act(model.market, 0)
     np.testing.assert_allclose(acc.promo_discount[offered], 0.1)  # capped at max_discount (offer is 12 %)
     assert np.all(acc.promo_end[offered] == model.month + 5)
-    np.testing.assert_allclose(acc.price_discount(np.flatnonzero(offered), model.month), 0.1)
+    np.testing.assert_allclose(shares_off_of(acc, np.flatnonzero(offered), model.month), 0.1)
     assert cost == pytest.approx(c.cost_per_action * offered.sum())
 
 
 def test_loyalty_rewards_accrue_redeem_and_cost_their_face_value(model):
     acc = model.accounts
     c = _component("loyalty_rewards", accrual_months_per_month=0.03, redeem_every_months=12)
-    covered = c.covered(model, 0)
-    revenue = model.revenue(np.flatnonzero(covered)).sum()
-    cost = c.act(model, 0)
+    covered = c.covered(model.market, 0)
+    revenue = model.market.revenue(np.flatnonzero(covered)).sum()
+    cost = c.act(model.market, 0)
     np.testing.assert_allclose(acc.points_months[covered], 0.03)
     assert cost == pytest.approx(0.03 * revenue)
     model.month = 12  # a redemption month: the balance restarts
     acc.points_months[covered] = 0.5
-    c.act(model, 0)
+    c.act(model.market, 0)
     np.testing.assert_allclose(acc.points_months[covered], 0.03)
-    assert acc.money_lost_months(np.flatnonzero(covered), 12).min() >= 0.03 - 1e-6
+    assert money_lost_months(acc, np.flatnonzero(covered), 12).min() >= 0.03 - 1e-6
 
 
 def test_bundling_signs_accounts_who_then_lose_bundle_advantages_by_switching(model):
     acc = model.accounts
     c = _component("bundling", p_accept_per_month=0.5, bundle_months=2.0, discount=0.03)
-    covered = c.covered(model, 0)
-    joins = covered & (c.uniform(model, "accept") < 0.5)
-    cost = c.act(model, 0)
+    covered = c.covered(model.market, 0)
+    joins = covered & (c.uniform(model.market, "accept") < 0.5)
+    cost = c.act(model.market, 0)
     np.testing.assert_array_equal(acc.bundle_months > 0, joins)
     slots = np.flatnonzero(joins)
-    np.testing.assert_allclose(acc.price_discount(slots, model.month), np.maximum(acc.discount[slots], 0.03))
-    assert np.all(acc.money_lost_months(slots, model.month) >= 2.0)
+    np.testing.assert_allclose(shares_off_of(acc, slots, model.month), np.maximum(acc.discount[slots], 0.03))
+    assert np.all(money_lost_months(acc, slots, model.month) >= 2.0)
     assert cost == pytest.approx(c.cost_per_action * joins.sum())
 
 
@@ -127,9 +130,9 @@ def test_tiered_service_boosts_by_tier_and_costs_by_tier(model):
     acc = model.accounts
     c = _component("tiered_service", service_boost=[0.2, 0.0, -0.1], cost_per_key_account=1.0,
                    cost_per_regular_account=0.1, cost_per_small_account=-0.05)
-    covered = c.covered(model, 0)
+    covered = c.covered(model.market, 0)
     n = np.bincount(acc.tier[covered], minlength=3)
-    cost = c.act(model, 0)
+    cost = c.act(model.market, 0)
     for tier, boost in enumerate([0.2, 0.0, -0.1]):
         np.testing.assert_allclose(acc.service_boost[covered & (acc.tier == tier)], boost, atol=1e-7)
     assert cost == pytest.approx(1.0 * n[0] + 0.1 * n[1] - 0.05 * n[2])
@@ -138,9 +141,9 @@ def test_tiered_service_boosts_by_tier_and_costs_by_tier(model):
 def test_relationship_redundancy_moves_rep_owned_capital_to_the_firm(model):
     acc = model.accounts
     c = _component("relationship_redundancy", transfer_per_month=0.25)
-    covered = c.covered(model, 0)
+    covered = c.covered(model.market, 0)
     before = _copy(model, "rc_firm", "rc_rep")
-    c.act(model, 0)
+    c.act(model.market, 0)
     np.testing.assert_allclose(acc.rc_rep[covered], 0.75 * before["rc_rep"][covered], rtol=1e-6)
     np.testing.assert_allclose(acc.rc_firm + acc.rc_rep, before["rc_firm"] + before["rc_rep"], rtol=1e-6)
     np.testing.assert_array_equal(acc.rc_rep[~covered], before["rc_rep"][~covered])
@@ -148,7 +151,7 @@ def test_relationship_redundancy_moves_rep_owned_capital_to_the_firm(model):
 
 def test_employee_loyalty_lifts_morale_target_and_pays_every_rep(model):
     c = _component("employee_loyalty", morale_lift=0.7, cost_per_rep=0.5)
-    cost = c.act(model, 0)
+    cost = c.act(model.market, 0)
     assert model.suppliers[0].morale_target == 0.7 and model.suppliers[1].morale_target == 0.0
     assert cost == pytest.approx(0.5 * np.sum(model.reps.employer == 0))
 
@@ -158,7 +161,7 @@ def test_win_back_offers_to_recently_lost_accounts_only(model):
     c = _component("win_back", p_approach=1.0, discount=0.07, window_months=24)
     lost = acc.active() & (acc.left_supplier == 0) & (acc.supplier != 0)
     assert lost.sum() > 0
-    cost = c.act(model, 0)
+    cost = c.act(model.market, 0)
     assert np.all(acc.offer_from[lost] == 0)
     np.testing.assert_allclose(acc.offer_discount[lost], 0.07)
     assert np.all(acc.supplier[acc.offer_from == 0] != 0)
@@ -170,7 +173,7 @@ def test_targeting_at_risk_only_narrows_coverage(model):
     acc.at_risk[:] = False
     acc.at_risk[np.flatnonzero(acc.active() & (acc.supplier == 0))[:7]] = True
     c = _component("service_guarantee", at_risk_only=True)
-    assert c.covered(model, 0).sum() == 7
+    assert c.covered(model.market, 0).sum() == 7
 
 
 def test_wake_up_raises_churn_of_contacted_accounts():

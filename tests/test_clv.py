@@ -13,9 +13,9 @@ from conftest import small_config
 
 from churnsim.clv import CLV_TABLES, export, fit_sbg, sbg_survival
 from churnsim.core.config import ConfigError
+from churnsim.core.schemas import SCHEMAS
 from churnsim.engine.run import simulate
 from churnsim.outputs import finished_run
-from churnsim.core.schemas import SCHEMAS
 
 REGULAR = Path(__file__).parent / "data" / "fader_hardie_2007_regular.csv"  # copy of shared/data; source in header
 

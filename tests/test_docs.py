@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from churnsim.golden import golden_config
-from churnsim.engine.run import simulate
 from churnsim.core.schemas import SCHEMAS
+from churnsim.engine.run import simulate
+from churnsim.golden import golden_config
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 

@@ -20,6 +20,7 @@ from conftest import small_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from churnsim.core.codes import UNCONTROLLABLE
 from churnsim.core.config import (
     AccountsConfig,
     BehaviourConfig,
@@ -33,7 +34,6 @@ from churnsim.core.config import (
 )
 from churnsim.core.hydra_schemas import CONF_DIR, load_config
 from churnsim.engine.run import simulate
-from churnsim.core.codes import UNCONTROLLABLE
 
 MARKETS, COMPETITORS, STRATEGIES = (sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
                                     for group in ("market", "competitors", "strategy"))

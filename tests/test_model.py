@@ -8,9 +8,10 @@ import pytest
 from conftest import small_config
 
 from churnsim.core.config import StrategyConfig
-from churnsim.engine.model import MarketModel
-from churnsim.engine.run import simulate
 from churnsim.core.rng import RandomStreams
+from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
+from churnsim.engine.run import simulate
 
 
 def test_same_config_and_seed_give_identical_outputs():
@@ -26,9 +27,10 @@ def test_another_seed_gives_another_market():
 
 
 def test_replicates_differ_but_strategies_share_replicate_seeds():
-    base = MarketModel(small_config(replicate=3))
-    survey = MarketModel(small_config(replicate=3, strategy=StrategyConfig("s", [{"kind": "satisfaction_survey"}])))
-    assert base.run_seed == survey.run_seed != MarketModel(small_config(replicate=4)).run_seed
+    base = MarketModel(make_plan(small_config(replicate=3)))
+    surveyed = small_config(replicate=3, strategy=StrategyConfig("s", [{"kind": "satisfaction_survey"}]))
+    survey = MarketModel(make_plan(surveyed))
+    assert base.run_seed == survey.run_seed != MarketModel(make_plan(small_config(replicate=4))).run_seed
     np.testing.assert_array_equal(base.accounts.size0, survey.accounts.size0)
 
 
@@ -46,8 +48,8 @@ class _LoggingStreams(RandomStreams):
 
 
 def _draws(cfg):
-    model = MarketModel(cfg)
-    model.streams = _LoggingStreams(model.run_seed)
+    model = MarketModel(make_plan(cfg))
+    model.streams = model.market.streams = _LoggingStreams(model.run_seed)
     model.run()
     return model.streams.log
 
@@ -116,7 +118,7 @@ def test_competitor_scenarios_take_customers(competitors):
 
 
 def test_first_supplier_is_the_supplier_at_month_0_or_at_entry():
-    model = MarketModel(small_config(months=6))
+    model = MarketModel(make_plan(small_config(months=6)))
     while model.month < 0:
         model.step()
     at_start = np.where(model.accounts.active(), model.accounts.supplier, -1)

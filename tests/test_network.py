@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from churnsim.state.network import Network, regional_small_world
 from churnsim.core.rng import RandomStreams
+from churnsim.state.network import Network, regional_small_world
 
 N, DEGREE, REGIONS = 4000, 8, 8
 

@@ -13,8 +13,8 @@ from omegaconf import OmegaConf
 
 from churnsim import app
 from churnsim.core.config import RunConfig
-from churnsim.outputs import OUTPUT_FILES, provenance, write_run
 from churnsim.core.schemas import SCHEMAS, SchemaError
+from churnsim.outputs import OUTPUT_FILES, provenance, write_run
 
 
 def empty_tables():

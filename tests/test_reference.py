@@ -15,6 +15,7 @@ from churnsim.core.config import (
     ThreatsConfig,
 )
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
 
 
@@ -55,7 +56,7 @@ def test_reference_path_gives_the_same_decisions(market):
 
 
 def test_the_scenario_market_exercises_every_scenario():
-    model = MarketModel(_scenario_market())
+    model = MarketModel(make_plan(_scenario_market()))
     refused = entrant_chosen_early = 0
     while model.month < model.cfg.months:
         model.step()
@@ -64,7 +65,7 @@ def test_the_scenario_market_exercises_every_scenario():
     tables = model.recorder.tables()
     switches = tables["events"].query("event == 'switch'")
     assert refused > 10 and model.threat_outcomes[:, 0].sum() > 10
-    assert {"start", "stopped"} <= {kind for *_, kind in model.trading_log}
+    assert {"start", "stopped"} <= {kind for *_, kind in model.market.trading.log}
     assert entrant_chosen_early == 0 and (switches["to_supplier"] == "entrant").sum() > 5
     assert (switches["to_supplier"] == "online").sum() > 5 and (switches["reason"] == "price").sum() > 5
 
@@ -72,7 +73,7 @@ def test_the_scenario_market_exercises_every_scenario():
 def test_reference_views_are_mesa_agents_that_leave_no_trace():
     from churnsim.engine.model import MarketModel
 
-    model = MarketModel(_busy_market(), reference=True)
+    model = MarketModel(make_plan(_busy_market()), reference=True)
     before = len(model.agents)
     model.step()
     assert len(model.agents) == before

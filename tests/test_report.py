@@ -31,10 +31,10 @@ FAILING_APP = """
 import sys
 import churnsim.app as app
 real = app.simulate
-def simulate(cfg, **kwargs):
-    if cfg.strategy.name == "contracts" and cfg.replicate == 1:
+def simulate(plan, **kwargs):
+    if plan.cfg.strategy.name == "contracts" and plan.cfg.replicate == 1:
         raise RuntimeError("injected failure\\nsecond line")
-    return real(cfg, **kwargs)
+    return real(plan, **kwargs)
 app.simulate = simulate
 app.main()
 """

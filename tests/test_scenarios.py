@@ -25,10 +25,11 @@ from churnsim.core.config import (
     ThreatsConfig,
     validate,
 )
+from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
+from churnsim.engine.run import simulate
 from churnsim.mechanisms import channel_conflict, parallel_trading, threats
 from churnsim.mechanisms.choice import choose
-from churnsim.engine.model import MarketModel
-from churnsim.engine.run import simulate
 
 # ---- mechanisms ----------------------------------------------------------------------------------------------
 
@@ -186,7 +187,7 @@ def test_an_online_channel_takes_share_and_its_owners_dealers_leave_over_the_mar
 
 
 def test_an_online_channel_builds_little_relationship_capital():
-    model = MarketModel(_online(0.0))
+    model = MarketModel(make_plan(_online(0.0)))
     model.run()
     acc = model.accounts
     capital = acc.rc_firm + acc.rc_rep
@@ -197,7 +198,7 @@ def test_an_online_channel_builds_little_relationship_capital():
 
 
 def test_channel_conflict_hits_the_owners_accounts_only_while_the_channel_runs():
-    model = MarketModel(_online(0.08))
+    model = MarketModel(make_plan(_online(0.08)))
     original, seen = model.channel_conflict, []
 
     def spy() -> None:
@@ -220,7 +221,7 @@ def _trading(p_start: float, monitoring: dict | None = None):
                                                         max_months=6)
     if monitoring is not None:
         cfg.strategy = StrategyConfig("monitoring", [{"kind": "market_monitoring", **monitoring}])
-    model = MarketModel(cfg)
+    model = MarketModel(make_plan(cfg))
     return model, model.run()
 
 
@@ -247,7 +248,7 @@ def test_parallel_trading_drives_focal_dealers_away_for_price_and_monitoring_sto
 
 def test_parallel_trading_departures_come_from_the_affected_regions(trading_runs):
     model, result = trading_runs["trading"]
-    running = {(m, r) for m, r, k, kind in model.trading_log if k == 0 and kind == "start"}
+    running = {(m, r) for m, r, k, kind in model.market.trading.log if k == 0 and kind == "start"}
     hit = {(m + d, r) for m, r in running for d in range(6)}  # an undetected episode runs 6 months
     gone = result.tables["events"].query("event == 'switch' and from_supplier == 'focal' and reason == 'price'")
     region = model.accounts.region[gone["account"].to_numpy()]
@@ -257,7 +258,7 @@ def test_parallel_trading_departures_come_from_the_affected_regions(trading_runs
 
 def test_market_monitoring_stops_the_owners_episodes_and_costs_what_the_rule_says(trading_runs):
     model, result = trading_runs["monitored"]
-    stopped = [(m, r, k) for m, r, k, kind in model.trading_log if kind == "stopped"]
+    stopped = [(m, r, k) for m, r, k, kind in model.market.trading.log if kind == "stopped"]
     assert len(stopped) > 5 and all(k == 0 for _, _, k in stopped)  # only the owner's episodes
     reported = [m for m, _, _ in stopped if m >= 0]
     focal = result.tables["monthly"].query("is_focal")
@@ -266,7 +267,7 @@ def test_market_monitoring_stops_the_owners_episodes_and_costs_what_the_rule_say
 
 def test_market_monitoring_watches_only_its_regions():
     model, _ = _trading(0.1, {"regions": [0, 1], "p_detect_per_month": 1.0})
-    stopped = {r for _, r, _, kind in model.trading_log if kind == "stopped"}
+    stopped = {r for _, r, _, kind in model.market.trading.log if kind == "stopped"}
     assert stopped and stopped <= {0, 1}
     with pytest.raises(ConfigError, match=r"market_monitoring.regions = \[0, 99\]"):
         _trading(0.1, {"regions": [0, 99]})
@@ -281,7 +282,7 @@ def _threat_run(p_concede: float, rate: float = 0.1):
     cfg = _with_rivals(*rivals, n_accounts=6000, months=24)
     cfg.market.threats = ThreatsConfig(rate_per_month=rate, discount=0.1, months=6)
     cfg.market.focal = dataclasses.replace(cfg.market.focal, p_concede=p_concede)
-    model = MarketModel(cfg)
+    model = MarketModel(make_plan(cfg))
     return model, model.run()
 
 

@@ -15,6 +15,8 @@ import pytest
 from churnsim.core.codes import NO_CONTRACT, TIERS
 from churnsim.core.config import ConfigError, RunConfig, StrategyConfig
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
+from churnsim.mechanisms.pricing import shares_off_of
 from churnsim.strategies import REGISTRY, build_components
 from churnsim.strategies.contracts import Contracts
 from churnsim.strategies.survey import SatisfactionSurvey
@@ -118,7 +120,7 @@ def _run(*components: dict, start_month: int = -2) -> tuple[MarketModel, dict[in
     """
     strategy = StrategyConfig("test", list(components), start_month=start_month)
     cfg = RunConfig(n_accounts=500, months=6, burn_in_months=2, strategy=strategy)
-    model = MarketModel(cfg)
+    model = MarketModel(make_plan(cfg))
     records = {}
     original = model.strategies_act
 
@@ -249,8 +251,8 @@ def test_contract_discount_ends_when_the_contract_does():
         getattr(acc, name)[:] = after[name]  # the table as it stood after month 0's strategies acted
     slots = np.flatnonzero(lapsed & (acc.promo_end < 0))
     assert len(slots) > 50
-    np.testing.assert_array_equal(acc.price_discount(slots, 0), 0.0)
-    np.testing.assert_allclose(acc.price_discount(slots, -1), 0.04)
+    np.testing.assert_array_equal(shares_off_of(acc, slots, 0), 0.0)
+    np.testing.assert_allclose(shares_off_of(acc, slots, -1), 0.04)
 
 
 def test_a_strategy_does_nothing_and_costs_nothing_before_its_start_month():

@@ -10,11 +10,11 @@ import pytest
 from omegaconf import OmegaConf
 
 from churnsim import app
-from churnsim.golden import golden_config
-from churnsim.engine.run import simulate
-from churnsim.outputs import OUTPUT_FILES, RunWriter, clear_run
-from churnsim.engine.recorder import Recorder
 from churnsim.core.schemas import SchemaError
+from churnsim.engine.recorder import Recorder
+from churnsim.engine.run import simulate
+from churnsim.golden import golden_config
+from churnsim.outputs import OUTPUT_FILES, RunWriter, clear_run
 
 TABLES = ("monthly", "events", "accounts")
 
@@ -87,7 +87,7 @@ def test_a_run_stopped_midway_leaves_nothing_that_looks_complete(tmp_path, monke
 
     def stop_at_month_6(self, *args):
         end_month(self, *args)
-        if self.model.month == 6:
+        if self.month == 6:
             streamed_before_stopping.extend(p.name for p in tmp_path.glob(".events.parquet.*.tmp"))
             raise interruption
 

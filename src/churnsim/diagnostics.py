@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churnsim.core.config import RunConfig, validate
+from churnsim.core.config import RunConfig
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 
 __all__ = ["EffectSizes", "measure_effects"]
 
@@ -35,25 +36,26 @@ class _ObservedModel(MarketModel):
     """A model that keeps, each reported month, what the two measurements need."""
 
     def __init__(self, cfg: RunConfig):
-        super().__init__(cfg)
+        super().__init__(make_plan(cfg))
         self.exposure_counts = np.zeros((2, 2), dtype=np.int64)  # [none, one] × [account-months, switches]
         self.purchases: list[tuple[np.ndarray, np.ndarray]] = []  # (supplier or -1, volume) after each month
         self.rep_left_slots: list[np.ndarray] = []
 
-    def decide_vectorised(self):
-        slots, chosen, reason = super().decide_vectorised()
-        if self.month >= 0:
-            acc = self.accounts
-            deciders = np.flatnonzero(self._deciders())
-            other = (acc.rep_left[deciders] | acc.threat_refused[deciders] | (acc.offer_from[deciders] >= 0)
-                     | (acc.contract_end[deciders] == self.month))
-            exposure = acc.exposure[deciders]
-            switched = np.isin(deciders, slots)
-            for row, mask in enumerate((exposure < 0.01, np.abs(exposure - 1.0) < 0.01)):
-                mask &= ~other
-                self.exposure_counts[row] += (mask.sum(), switched[mask].sum())
-            self.rep_left_slots.append(np.flatnonzero(acc.rep_left & acc.active()))
-        return slots, chosen, reason
+    def decisions(self) -> None:
+        if self.month < 0:
+            super().decisions()
+            return
+        acc = self.accounts
+        deciders = np.flatnonzero(acc.active() & (acc.since_month < self.month))  # who may decide this month
+        other = (acc.rep_left[deciders] | acc.threat_refused[deciders] | (acc.offer_from[deciders] >= 0)
+                 | (acc.contract_end[deciders] == self.month))
+        exposure, supplier = acc.exposure[deciders].copy(), acc.supplier[deciders].copy()
+        self.rep_left_slots.append(np.flatnonzero(acc.rep_left & acc.active()))
+        super().decisions()
+        switched = acc.supplier[deciders] != supplier  # a decider that switches always changes supplier
+        for row, mask in enumerate((exposure < 0.01, np.abs(exposure - 1.0) < 0.01)):
+            mask &= ~other
+            self.exposure_counts[row] += (mask.sum(), switched[mask].sum())
 
     def end_month(self) -> None:
         if self.month >= 0:
@@ -83,7 +85,7 @@ def _rep_loss(model: _ObservedModel, horizon: int = 12) -> tuple[float, int]:
 
 def measure_effects(cfg: RunConfig) -> EffectSizes:
     """Run ``cfg`` once and measure the contagion hazard ratio and the loss after a salesperson leaves."""
-    model = _ObservedModel(validate(cfg))
+    model = _ObservedModel(cfg)
     while model.month < cfg.months:
         model.step()
     (n0, s0), (n1, s1) = model.exposure_counts

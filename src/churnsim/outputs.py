@@ -28,8 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from churnsim.core.config import RunConfig
-from churnsim.core.schemas import SCHEMA_VERSION, SchemaError, check_table
-from churnsim.engine.recorder import RunResult
+from churnsim.core.schemas import SCHEMA_VERSION, RunResult, SchemaError, check_table
 
 __all__ = ["ERROR_FILE", "OUTPUT_FILES", "ROWS_PER_GROUP", "RunWriter", "as_recorded", "clear_run", "finished_run",
            "provenance", "write_run"]

@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from churnsim.clv import ClvExport
-from churnsim.core.config import OutputConfig, RunConfig, validate
+from churnsim.core.config import OutputConfig, RunConfig
 from churnsim.core.hydra_schemas import load_config
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
 
 __all__ = [
@@ -250,7 +251,7 @@ class _SatisfactionObserved(MarketModel):
 
 def churn_by_satisfaction(cfg: RunConfig) -> SatisfactionChurn:
     """Run ``cfg`` once, counting account-months and departures by survey level (all suppliers' accounts)."""
-    model = _SatisfactionObserved(validate(cfg))
+    model = _SatisfactionObserved(make_plan(cfg))
     while model.month < cfg.months:
         model.step()
     n, switches, exits = model.counts

@@ -35,6 +35,7 @@ from churnsim.calibrate.spec import CalibrationSpec, Parameter, Target
 from churnsim.core.codes import ACTIVE
 from churnsim.core.config import RunConfig, validate
 from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
 
 __all__ = ["Evaluation", "evaluate", "measure", "with_values"]
 
@@ -81,7 +82,7 @@ def measure(cfg: RunConfig, survival_years: int) -> dict[str, np.ndarray]:
     """Run ``cfg`` once (no tables kept) and return every target's simulated values (see the module docstring)."""
     cfg = copy.deepcopy(cfg)
     cfg.output.tables = []
-    model = MarketModel(validate(cfg))
+    model = MarketModel(make_plan(cfg))
     while model.month < 0:
         model.step()
     acc = model.accounts

@@ -9,13 +9,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "SchemaError", "check_table"]
+__all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "check_table"]
 
 SCHEMA_VERSION = "1"
 
 
 class SchemaError(ValueError):
     """A table does not match its declared schema (a bug in the model, never a user error)."""
+
+
+@dataclass
+class RunResult:
+    """What a run produced: its tidy tables (as declared here; empty when they went to a sink), the focal firm's
+    summary and the run's seed."""
+
+    tables: dict[str, pd.DataFrame]
+    summary: dict
+    run_seed: int
 
 
 @dataclass(frozen=True)

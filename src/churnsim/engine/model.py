@@ -15,11 +15,12 @@ import numpy as np
 
 from churnsim.core.codes import ACTIVE, EXITED
 from churnsim.core.rng import RandomStreams, run_seed
+from churnsim.core.schemas import RunResult
 from churnsim.engine.agents import AccountAgent, Salesperson, Supplier
 from churnsim.engine.decisions import decide, decide_reference
 from churnsim.engine.plan import RunPlan
 from churnsim.engine.population import initial_market
-from churnsim.engine.recorder import Recorder, RunResult, TableSink
+from churnsim.engine.recorder import Recorder, TableSink
 from churnsim.mechanisms import (
     channel_conflict,
     choice,
@@ -58,14 +59,14 @@ class MarketModel(mesa.Model):
         super().__init__(rng=seed)
         self.plan, self.cfg, self.reference, self.run_seed = plan, cfg, reference, seed
         self.streams = RandomStreams(seed)
-        self.month = -cfg.burn_in_months
         self.sup = sup = plan.suppliers
         self.n_suppliers = k = len(sup)
-        self.accounts, self.reps, self.network = initial_market(cfg, sup, self.streams, self.month)
+        self.accounts, self.reps, self.network = initial_market(cfg, sup, self.streams, -cfg.burn_in_months)
+        self.market = Market(self.accounts, self.reps, sup, np.ones(k), np.zeros(k),
+                             parallel_trading.Episodes.none(cfg.market.accounts.n_regions, k), self.streams,
+                             month=-cfg.burn_in_months)
         self.suppliers = [Supplier(self, 0, plan.components, cfg.strategy.start_month)]
         self.suppliers += [Supplier(self, i) for i in range(1, k)]
-        self.market = Market(self.accounts, self.reps, sup, np.ones(k), np.zeros(k),
-                             parallel_trading.Episodes.none(cfg.market.accounts.n_regions, k), self.streams)
         self._n_initial = cfg.n_accounts
         self.n_entered = self._entered_by(self.month)
         self.live = np.flatnonzero(self.accounts.active())  # active slots, ascending (statuses change in environment)
@@ -103,6 +104,24 @@ class MarketModel(mesa.Model):
         return RunResult(self.recorder.tables(), self.recorder.summary(), self.run_seed)
 
     # ---- helpers ---------------------------------------------------------------------------------------------
+    @property
+    def month(self) -> int:
+        """The month being simulated (negative during burn-in); the strategies' market holds it."""
+        return self.market.month
+
+    @month.setter
+    def month(self, value: int) -> None:
+        self.market.month = value
+
+    @property
+    def n_entered(self) -> int:
+        """Account slots entered so far (see :meth:`_entered_by`)."""
+        return self.market.n_entered
+
+    @n_entered.setter
+    def n_entered(self, value: int) -> None:
+        self.market.n_entered = value
+
     def _entered_by(self, month: int) -> int:
         """Slots entered by ``month``: the initial accounts, then entrants in slot order (see AccountTable)."""
         later = self.accounts.entry_month[self._n_initial:]
@@ -208,7 +227,6 @@ class MarketModel(mesa.Model):
         poaching.make_offers(self.accounts, self.sup, present, self.streams, self.month, self.n_entered)
         poaching.court(self.reps, self.sup, present, self.streams, self.month)
         self.accounts.reset_terms()
-        self.market.month, self.market.n_entered = self.month, self.n_entered
         self.recorder.strategy_cost(np.array([s.retain(self.market) for s in self.suppliers]))
         self.forget_reputation()  # strategies may change remembered experience and product value
 

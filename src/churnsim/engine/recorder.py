@@ -11,7 +11,6 @@ months × accounts. The summary reads the monthly table and running counts, neve
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -19,7 +18,7 @@ import pandas as pd
 
 from churnsim.core.codes import ACTIVE, REASONS, TIERS, is_controllable
 from churnsim.core.jit import kernel
-from churnsim.core.schemas import check_table
+from churnsim.core.schemas import RunResult, check_table
 from churnsim.engine.clv_log import CLV_TABLES, Collector
 from churnsim.engine.plan import RunPlan
 from churnsim.mechanisms.money import discount_factor
@@ -30,15 +29,6 @@ __all__ = ["Recorder", "RunResult", "TableSink", "summarise"]
 
 EVENTS = ("switch", "exit", "entry", "rep_move")
 _LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "acquisition_cost", "profit")
-
-
-@dataclass
-class RunResult:
-    """What a run produced: tidy tables (as declared in :mod:`churnsim.core.schemas`) and the focal summary."""
-
-    tables: dict
-    summary: dict
-    run_seed: int
 
 
 class TableSink(Protocol):

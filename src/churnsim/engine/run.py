@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from churnsim.core.config import RunConfig
+from churnsim.core.schemas import RunResult
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import RunPlan, make_plan
-from churnsim.engine.recorder import RunResult, TableSink
+from churnsim.engine.recorder import TableSink
 
 __all__ = ["RunResult", "simulate"]
 

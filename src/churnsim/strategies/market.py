@@ -37,7 +37,7 @@ __all__ = ["Market"]
 
 @dataclass
 class Market:
-    """The market as a strategy sees it this month (the model sets ``month`` and ``n_entered``)."""
+    """The market as a strategy sees it this month (the model advances ``month`` and ``n_entered``)."""
 
     accounts: AccountTable
     reps: RepTable
