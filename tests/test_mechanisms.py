@@ -7,31 +7,37 @@ while a wrong rate (a missing factor, a swapped probability) lands far outside.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from churnsim.core.config import BehaviourConfig, EnvironmentConfig
+from churnsim.core.codes import ACTIVE, NO_CONTRACT, code
+from churnsim.core.config import AccountsConfig, BehaviourConfig, EnvironmentConfig, RunConfig
+from churnsim.core.rng import RandomStreams, gaussians, units
+from churnsim.mechanisms import money, satisfaction
 from churnsim.mechanisms.choice import (
     COMPONENTS,
     ChoiceSet,
     choose,
-    consideration_probability,
+    considering,
     main_reason,
     value_components,
 )
-from churnsim.mechanisms.contagion import hazard_multiplier, spread
+from churnsim.mechanisms.contagion import log_multiplier, spread
 from churnsim.mechanisms.delivery import deliver
 from churnsim.mechanisms.environment import uncontrollable_events
 from churnsim.mechanisms.innovation import product_value
-from churnsim.mechanisms.money import discount_factor, monthly_ledger
+from churnsim.mechanisms.money import discount_factor, ledger_of
 from churnsim.mechanisms.poaching import court_reps, target_offers
 from churnsim.mechanisms.salesforce import destinations, next_morale, quits
-from churnsim.mechanisms.satisfaction import remember, reported_level, satisfaction
+from churnsim.mechanisms.satisfaction import remember
+from churnsim.state.accounts import AccountTable, new_accounts
 from churnsim.state.network import Network
-from churnsim.core.codes import code
-from churnsim.core.rng import RandomStreams
+from churnsim.state.suppliers import SupplierArrays
 
 STREAMS = RandomStreams(20240611)
+SUPPLIERS = SupplierArrays.of(RunConfig())  # the focal firm and two rivals, at the default levels
 
 
 def u(name: str, n: int, month: int = 0) -> np.ndarray:
@@ -42,6 +48,31 @@ def assert_binomial(hits: int, n: int, p: float, z: float = 5.0) -> None:
     """``hits`` is consistent with Binomial(n, p): within ``z`` standard deviations (z = 5: chance < 1e-6)."""
     sd = np.sqrt(n * p * (1 - p))
     assert abs(hits - n * p) <= z * sd, f"{hits} hits of {n}, expected {n * p:.1f} ± {z * sd:.1f}"
+
+
+def keys(*names: str, month: int = 0) -> tuple:
+    """This month's keys of the test streams ``names`` (what the mechanisms draw from as they go)."""
+    return tuple(STREAMS.key(f"test.{name}", month) for name in names)
+
+
+def accounts(n: int) -> AccountTable:
+    """``n`` active account slots, all served by supplier 0, with no terms, discounts or contracts."""
+    acc = new_accounts(AccountsConfig(), np.zeros(n, np.int32), STREAMS.generator("test.accounts"))
+    acc.status[:] = ACTIVE
+    acc.supplier[:] = 0
+    return acc
+
+
+def first_slots(stream_keys: tuple, chances: tuple, rows: list[tuple[bool, ...]], n: int = 400_000) -> np.ndarray:
+    """The first slots, ascending, whose draws under ``stream_keys`` fall below ``chances`` as each of ``rows``
+    says (True: below): how a test picks accounts with given draws now that mechanisms draw for themselves."""
+    below = np.stack([units(key, np.arange(n)) < chance for key, chance in zip(stream_keys, chances, strict=True)], 1)
+    out, start = [], 0
+    for row in rows:
+        start = start + int(np.flatnonzero((below[start:] == np.array(row)).all(axis=1))[0])
+        out.append(start)
+        start += 1
+    return np.array(out)
 
 
 def csr(n: int, edges: list[tuple[int, int]]) -> Network:
@@ -56,31 +87,58 @@ def csr(n: int, edges: list[tuple[int, int]]) -> Network:
 
 # ---- environment ---------------------------------------------------------------------------------------------
 
-def _events(u_event, u_contraction=None, active=None, volume=None, size0=None, env=None):
-    n = len(u_event)
-    volume = np.full(n, 10.0, np.float32) if volume is None else volume
-    exits, reason = uncontrollable_events(
-        np.ones(n, bool) if active is None else active, volume,
-        np.full(n, 10.0, np.float32) if size0 is None else size0, u_event,
-        np.ones(n) if u_contraction is None else u_contraction, env or EnvironmentConfig())
-    return exits, reason, volume
+def _events(live, volume, size0=None, env=None, month=0):
+    """uncontrollable_events over ``live``; per slot of ``live``: (exits, reason or -1), and ``volume`` (in place)."""
+    size0 = np.full(len(volume), 10.0, np.float32) if size0 is None else size0
+    gone, reason, staying = uncontrollable_events(live, volume, size0, keys("event", "contraction", month=month),
+                                                  env or EnvironmentConfig())
+    exits = np.isin(live, gone)
+    out = np.full(len(live), -1, np.int8)
+    out[np.searchsorted(live, gone)] = reason
+    np.testing.assert_array_equal(staying, live[~exits])  # the rest of live, in order
+    return exits, out, volume
 
 
-def test_event_kind_follows_the_slices_of_the_unit_interval():
-    env = EnvironmentConfig()
-    edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
-    eps = 1e-12
-    u_event = np.array([0.0, edges[0] - eps, edges[0], edges[1] - eps, edges[1], edges[2] - eps, edges[2], 0.9])
-    exits, reason, _ = _events(u_event)
-    names = ["closure", "closure", "acquisition", "acquisition", "upstream_integration", "upstream_integration"]
-    np.testing.assert_array_equal(reason, [code(r) for r in names] + [-1, -1])
-    np.testing.assert_array_equal(exits, [True] * 6 + [False] * 2)
+def _rates_with_edges(edges, **others) -> EnvironmentConfig:
+    """Exit rates whose cumulative sums (the edges of the slices) are exactly ``edges``; no contraction."""
+    p = [float(edges[0])]
+    for j in (1, 2):
+        q = float(edges[j] - edges[j - 1])
+        for _ in range(100):
+            total = np.cumsum([*p, q])[j]
+            if total == edges[j]:
+                break
+            q = float(np.nextafter(q, np.inf if total < edges[j] else -np.inf))
+        p.append(q)
+    env = EnvironmentConfig(p_closure=p[0], p_acquisition=p[1], p_upstream_integration=p[2], p_contraction=0.0,
+                            **others)
+    assert np.array_equal(np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]), edges)
+    return env
+
+
+@pytest.mark.parametrize("shift", [0, 1], ids=["draw_on_edge", "draw_one_ulp_below_edge"])
+def test_event_kind_follows_the_slices_of_the_unit_interval(shift):
+    n = 4000
+    live = np.arange(n)
+    u_event = units(keys("event")[0], live)
+    on = np.sort(u_event)[[1000, 2000, 3000]]  # three draws; the edges are put on them, or one ulp above
+    edges = np.nextafter(on, 1.0) if shift else on
+    exits, reason, _ = _events(live, np.full(n, 10.0, np.float32), env=_rates_with_edges(edges))
+    names = ["closure", "acquisition", "upstream_integration"]
+    expected = np.select([u_event < edges[0], u_event < edges[1], u_event < edges[2]], [code(r) for r in names], -1)
+    np.testing.assert_array_equal(reason, expected)
+    np.testing.assert_array_equal(exits, expected >= 0)
+    at = [int(np.flatnonzero(u_event == d)[0]) for d in on]
+    # a draw on an edge falls in the next slice; one just below it (one ulp) in this one
+    kinds = [code(r) for r in names[1:]] + [-1] if not shift else [code(r) for r in names]
+    np.testing.assert_array_equal(reason[at], kinds)
+    assert set(np.unique(reason)) == {-1, *(code(r) for r in names)}
 
 
 def test_exit_and_contraction_rates_match_the_configured_probabilities():
     env = EnvironmentConfig()
     n = 400_000
-    exits, reason, volume = _events(u("event", n), u("contraction", n), env=env)
+    exits, reason, volume = _events(np.arange(n), np.full(n, 10.0, np.float32), env=env)
     for name, p in [("closure", env.p_closure), ("acquisition", env.p_acquisition),
                     ("upstream_integration", env.p_upstream_integration)]:
         assert_binomial(int((reason == code(name)).sum()), n, p)
@@ -89,41 +147,61 @@ def test_exit_and_contraction_rates_match_the_configured_probabilities():
     assert not np.any(reason == code("contraction"))  # one contraction keeps 70 % > 25 % of the entry volume
 
 
+NO_EXITS = dict(p_closure=0.0, p_acquisition=0.0, p_upstream_integration=0.0)
+
+
 def test_contraction_multiplies_volume_and_exits_below_the_share_of_entry_size():
-    env = EnvironmentConfig(contraction_factor=0.7, contraction_exit_share=0.25)
-    volume = np.array([10, 10, 3, 3], np.float32)
-    exits, reason, volume = _events(np.ones(4), np.array([0, 0.5, 0, 0.5]), volume=volume, env=env)
-    np.testing.assert_allclose(volume, [7, 10, 2.1, 3], rtol=1e-6)
+    env = EnvironmentConfig(contraction_factor=0.7, contraction_exit_share=0.25, p_contraction=0.5, **NO_EXITS)
+    live = first_slots(keys("contraction"), (0.5,), [(True,), (False,), (True,), (False,)])  # contracts or not
+    volume = np.zeros(live[-1] + 1, np.float32)
+    volume[live] = [10, 10, 3, 3]
+    exits, reason, volume = _events(live, volume, env=env)
+    np.testing.assert_allclose(volume[live], [7, 10, 2.1, 3], rtol=1e-6)
     np.testing.assert_array_equal(exits, [False, False, True, False])
     np.testing.assert_array_equal(reason, [-1, -1, code("contraction"), -1])
 
 
 def test_repeated_contractions_exit_once_volume_falls_below_the_share():
-    env = EnvironmentConfig(contraction_factor=0.7, contraction_exit_share=0.25)
+    env = EnvironmentConfig(contraction_factor=0.7, contraction_exit_share=0.25, p_contraction=1.0, **NO_EXITS)
     volume = np.array([10.0], np.float32)
     history = []
-    for _ in range(4):  # 7, 4.9, 3.43 stay (≥ 2.5); 2.401 leaves
-        exits, _, volume = _events(np.ones(1), np.zeros(1), volume=volume, env=env)
+    for month in range(4):  # 7, 4.9, 3.43 stay (≥ 2.5); 2.401 leaves
+        exits, _, volume = _events(np.array([0]), volume, env=env, month=month)
         history.append(bool(exits[0]))
     assert history == [False, False, False, True]
 
 
 def test_inactive_slots_never_exit_or_shrink():
     n = 100
-    volume = np.full(n, 10.0, np.float32)
-    exits, reason, volume = _events(np.zeros(n), np.zeros(n), active=np.zeros(n, bool), volume=volume)
-    assert not exits.any() and np.all(reason == -1)
-    np.testing.assert_array_equal(volume, 10.0)
+    live, others = np.arange(0, n, 2), np.arange(1, n, 2)
+    volume, size0 = np.full(n, 10.0, np.float32), np.full(n, 10.0, np.float32)
+    gone, reason, staying = uncontrollable_events(live, volume, size0, keys("event", "contraction"),
+                                                  EnvironmentConfig(p_closure=1.0))  # every live slot closes
+    np.testing.assert_array_equal(gone, live)
+    assert np.all(reason == code("closure")) and len(staying) == 0
+    gone, _, staying = uncontrollable_events(live, volume, size0, keys("event", "contraction"),
+                                             EnvironmentConfig(p_contraction=1.0, contraction_exit_share=0.0,
+                                                               **NO_EXITS))  # every live slot shrinks
+    assert len(gone) == 0
+    np.testing.assert_array_equal(staying, live)
+    np.testing.assert_allclose(volume[live], 7.0, rtol=1e-6)
+    np.testing.assert_array_equal(volume[others], 10.0)
 
 
 # ---- delivery ------------------------------------------------------------------------------------------------
 
 def _deliver(n, *, quality=0.8, p_incident=0.03, logistics=0.95, service=0.7, weight=0.0, p_request=0.1,
-             escalation=0.5, draws=None, month=0):
-    full = lambda v: np.full(n, v, dtype=np.float32)  # noqa: E731
-    draws = draws or [u(name, n, month) for name in ("quality", "logistics", "request", "resolve")]
-    return deliver(full(quality), full(p_incident), full(logistics), full(service),
-                   weight if isinstance(weight, np.ndarray) else full(weight), p_request, escalation, *draws)
+             escalation=0.5, live=None, month=0):
+    """One month of ``deliver`` for ``n`` slots at one supplier's levels, remembering this month only (memory
+    weight 1, so the memory is the month's experience): (experience (m, 3), complaint weight) of ``live``."""
+    acc = accounts(n)
+    acc.complaint_weight[:] = weight
+    sup = dataclasses.replace(SUPPLIERS, quality=np.full(3, quality), p_quality_incident=np.full(3, p_incident),
+                              logistics_reliability=np.full(3, logistics), service_level=np.full(3, service))
+    b = BehaviourConfig(p_service_request=p_request, complaint_escalation=escalation, satisfaction_memory=1.0)
+    live = np.arange(n) if live is None else live
+    deliver(live, acc, sup, np.ones(3), keys("quality", "logistics", "request", "resolve", month=month), b)
+    return acc.mem[live], acc.complaint_weight[live]
 
 
 def test_incident_and_late_delivery_frequencies():
@@ -153,9 +231,13 @@ def test_open_complaints_are_resolved_with_the_service_level():
 
 def test_complaint_weight_and_experience_per_the_rule():
     # row 0: incident, late, request, not resolved; row 1: the same but resolved; row 2: a quiet month
-    draws = [np.array([0.0, 0.0, 0.99]), np.array([0.99, 0.99, 0.0]), np.array([0.0, 0.0, 0.99]),
-             np.array([0.99, 0.0, 0.99])]
-    experience, weight = _deliver(3, weight=np.array([2, 2, 0], np.float32), escalation=0.5, draws=draws)
+    # (below the chance: an incident, on time, a request, resolved, at the levels of _deliver's defaults)
+    rows = [(True, False, True, False), (True, False, True, True), (False, True, False, False)]
+    live = first_slots(keys("quality", "logistics", "request", "resolve"), (0.03, 0.95, 0.1, 0.7), rows)
+    n = live[-1] + 1
+    before = np.zeros(n, np.float32)
+    before[live] = [2, 2, 0]
+    experience, weight = _deliver(n, weight=before, escalation=0.5, live=live)
     np.testing.assert_allclose(weight, [2 * 1.5 + 3, 0, 0])
     np.testing.assert_allclose(experience, [[0.4, 1 / 7, 0], [0.4, 1, 0], [0.8, 1, 1]], rtol=1e-6)
     assert experience.dtype == weight.dtype == np.float32
@@ -163,48 +245,80 @@ def test_complaint_weight_and_experience_per_the_rule():
 
 def test_unresolved_complaints_escalate_each_month():
     weight = np.array([1.0], np.float32)
-    quiet = [np.ones(1), np.zeros(1), np.ones(1), np.ones(1)]  # no new complaint, never resolved
-    for _ in range(3):
-        experience, weight = _deliver(1, weight=weight, escalation=0.5, draws=quiet)
+    quiet = dict(p_incident=0.0, logistics=1.0, p_request=0.0, service=0.0)  # no new complaint, never resolved
+    for month in range(3):
+        experience, weight = _deliver(1, weight=weight, escalation=0.5, month=month, **quiet)
     np.testing.assert_allclose(weight, [1.5**3])
     np.testing.assert_allclose(experience[:, 1], [1 / (1 + 1.5**3)], rtol=1e-6)
 
 
 # ---- satisfaction --------------------------------------------------------------------------------------------
 
+def _remember(memory, experience, weight):
+    """``remember`` of every component, with the weight in float32 as delivery applies it."""
+    keep, take = np.float32(1 - weight), np.float32(weight)
+    return np.array([[remember(m, e, keep, take) for m, e in zip(row_m, row_e, strict=True)]
+                     for row_m, row_e in zip(memory, experience, strict=True)], np.float32)
+
+
 def test_remember_is_an_exponentially_weighted_average():
     memory = np.array([[0.5, 0.5, 0.5]], np.float32)
     experience = np.array([[1.0, 0.0, 0.5]], np.float32)
-    np.testing.assert_allclose(remember(memory, experience, 0.3), [[0.65, 0.35, 0.5]], rtol=1e-6)
-    np.testing.assert_array_equal(remember(memory, experience, 0.0), memory)
-    np.testing.assert_array_equal(remember(memory, experience, 1.0), experience)
+    np.testing.assert_allclose(_remember(memory, experience, 0.3), [[0.65, 0.35, 0.5]], rtol=1e-6)
+    np.testing.assert_array_equal(_remember(memory, experience, 0.0), memory)
+    np.testing.assert_array_equal(_remember(memory, experience, 1.0), experience)
     m = memory
     for _ in range(10):
-        m = remember(m, experience, 0.3)
+        m = _remember(m, experience, 0.3)
     np.testing.assert_allclose(m - experience, 0.7**10 * (memory - experience), atol=1e-6)
+
+
+def _experience(memory, taste, price, noise_sd=0.0, cuts=(-0.08, -0.03, 0.02, 0.07)):
+    """``experience`` of accounts with remembered levels ``memory`` (n, 3), tastes (n, 4) and paying ``price``
+    (a list price of 1, the rest as margin lost): (true satisfaction, reported level)."""
+    n = len(memory)
+    acc = accounts(n)
+    acc.mem[:], acc.taste[:] = memory, taste
+    acc.margin_hit[:] = np.asarray(price) - 1.0
+    b = BehaviourConfig(expectation=[0.75, 0.80, 0.93], report_noise_sd=noise_sd, report_cutpoints=list(cuts))
+    satisfaction.experience(np.arange(n), acc, np.ones(3), 0, keys("report")[0], b)
+    return acc.satisfaction, acc.reported
+
+
+def _with_satisfaction(true, **kwargs):
+    """``_experience`` of accounts whose true satisfaction is ``true``: price is all they weigh."""
+    n = len(true)
+    return _experience(np.tile([0.75, 0.80, 0.93], (n, 1)), np.tile([0.0, 0.0, 0.0, 1.0], (n, 1)),
+                       1.0 - np.asarray(true), **kwargs)
 
 
 def test_satisfaction_is_taste_weighted_gap_plus_price_value():
     n = 50
     rng = STREAMS.generator("test.satisfaction")
     memory, taste, price = rng.random((n, 3)), rng.random((n, 4)), 0.8 + 0.4 * rng.random(n)
+    memory, taste = memory.astype(np.float32), taste.astype(np.float32)  # as the account table holds them
     expectation = np.array([0.75, 0.80, 0.93])
     expected = [sum(taste[i, c] * (memory[i, c] - expectation[c]) for c in range(3)) + taste[i, 3] * (1 - price[i])
                 for i in range(n)]
-    np.testing.assert_allclose(satisfaction(memory, taste, expectation, price), expected, rtol=1e-5, atol=1e-6)
-    as_expected = satisfaction(np.tile(expectation, (n, 1)), taste, expectation, np.ones(n))
+    np.testing.assert_allclose(_experience(memory, taste, price)[0], expected, rtol=1e-5, atol=1e-6)
+    as_expected, _ = _experience(np.tile(expectation, (n, 1)), taste, np.ones(n))
     np.testing.assert_allclose(as_expected, 0.0, atol=1e-7)
 
 
 def test_reported_level_cut_points_give_levels_one_to_five():
     cuts = np.array([-0.08, -0.03, 0.02, 0.07])
     true = np.array([-0.5, -0.05, 0.0, 0.05, 0.5])
-    levels = reported_level(true, np.zeros(5), cuts)
+    _, levels = _with_satisfaction(true)
     np.testing.assert_array_equal(levels, [1, 2, 3, 4, 5])
     assert levels.dtype == np.int8
-    np.testing.assert_array_equal(reported_level(np.zeros(2), np.array([0.04, -0.04]), cuts), [4, 2])
+    # the survey cuts true satisfaction plus its noise: with the truth 0, the noise alone sets the level
+    n = 1000
+    _, levels = _with_satisfaction(np.zeros(n), noise_sd=0.04)
+    noise = 0.04 * gaussians(keys("report")[0], np.arange(n))
+    np.testing.assert_array_equal(levels, 1 + (noise[:, None] > cuts.astype(np.float32)).sum(axis=1))
+    assert {2, 4} <= set(np.unique(levels))
     many = np.sort(np.linspace(-1, 1, 1001))
-    out = reported_level(many, np.zeros_like(many), cuts)
+    _, out = _with_satisfaction(many)
     assert np.all(np.diff(out) >= 0) and out.min() == 1 and out.max() == 5
 
 
@@ -222,6 +336,11 @@ def test_product_value_decays_without_innovation_and_is_capped_at_one():
 
 # ---- money ---------------------------------------------------------------------------------------------------
 
+def revenue_of_month(acc: AccountTable, k: int):
+    """``revenue`` of every slot of ``acc`` at list price 1, month 0."""
+    return money.revenue(np.arange(acc.capacity), acc, np.ones(k), 0, k)
+
+
 def test_ledger_identity_and_costs_by_tier():
     supplier = np.array([0, 0, 1, 1, 1, 2])
     tier = np.array([0, 2, 1, 1, 2, 0], np.int8)
@@ -231,7 +350,10 @@ def test_ledger_identity_and_costs_by_tier():
     acquired = np.array([[1, 0, 2], [0, 3, 0], [0, 0, 0], [1, 1, 1]])
     multiple = np.array([5.5, 5.0, 6.0, 4.0])
     strategy = np.array([2.0, 0.0, 0.0, 1.0])
-    led = monthly_ledger(supplier, tier, revenue, 4, cogs_share, cts, acquired, multiple, strategy)
+    acc = accounts(len(supplier))  # list price 1, no discounts: each account's revenue is its volume
+    acc.supplier[:], acc.tier[:], acc.volume[:] = supplier, tier, revenue
+    _, by_supplier, by_tier = revenue_of_month(acc, 4)
+    led = ledger_of(by_supplier, by_tier, cogs_share, cts, acquired, multiple, strategy)
     np.testing.assert_allclose(led["revenue"], [11, 11, 20, 0])
     np.testing.assert_allclose(led["cogs"], [7.7, 6.6, 14, 0])
     np.testing.assert_allclose(led["cost_to_serve"], [2.0 + 0.1, 0.4 * 2 + 0.2, 1.0, 0])
@@ -250,6 +372,12 @@ def test_discount_factor():
 
 
 # ---- contagion -----------------------------------------------------------------------------------------------
+
+def hazard_multiplier(exposure, tenure_months, hr_per_contact, tenure_damping):
+    """``exp`` of ``log_multiplier`` of each account (what ``considering`` multiplies the hazard by)."""
+    return np.exp([log_multiplier(e, t, np.log(hr_per_contact), tenure_damping)
+                   for e, t in zip(exposure, tenure_months, strict=True)])
+
 
 def test_hazard_multiplier_is_hr_to_the_exposure_for_new_accounts_and_weaker_with_tenure():
     exposure = np.array([0.0, 1.0, 2.0, 3.5])
@@ -415,12 +543,42 @@ def test_destination_is_out_of_the_market_when_no_competitor_has_a_share():
 
 # ---- choice --------------------------------------------------------------------------------------------------
 
+CONSIDER_KEY, CONSIDER_MONTH = keys("consider")[0], 5
+
+
 def _consider(propensity=0.5, satisfaction_=0.0, contract_ends=False, offered=False, rep_left=False, wake=0.0,
               threat_refused=False, contagion=1.0):
+    """The chance that an account in this state considers leaving, as ``considering`` applies it.
+
+    ``considering`` keeps the account (slot 0, its draw ``u``) when ``u < 1 − exp(−propensity × H)``, ``H`` the
+    rest of its hazard. The smallest float32 propensity at which it considers gives ``H = −log(1 − u) /
+    propensity`` to one float32 ulp (~1e-7 relative), hence the chance at ``propensity``; at ``propensity`` itself
+    the account must consider exactly when ``u`` is below that chance.
+    """
     b = BehaviourConfig()
-    one = lambda v: np.array([v])  # noqa: E731
-    return float(consideration_probability(one(propensity), one(satisfaction_), one(contract_ends), one(offered),
-                                           one(rep_left), one(wake), one(threat_refused), one(contagion), b)[0])
+    acc = accounts(1)
+    acc.since_month[0] = CONSIDER_MONTH - 1  # a month's tenure
+    acc.satisfaction[0] = satisfaction_
+    acc.contract_end[0] = CONSIDER_MONTH if contract_ends else NO_CONTRACT
+    acc.offer_from[0] = 1 if offered else -1
+    acc.rep_left[0], acc.wake_hazard[0], acc.threat_refused[0] = rep_left, wake, threat_refused
+    # hr ** (exposure / (1 + damping × tenure years)) is the contagion multiplier
+    acc.exposure[0] = np.log(contagion) / np.log(b.contagion_hr_per_contact) * (1 + b.contagion_tenure_damping / 12)
+
+    def considers(p) -> bool:
+        acc.propensity[0] = p
+        return len(considering(np.array([0]), acc, CONSIDER_MONTH, CONSIDER_KEY, b)) == 1
+
+    lo, hi = 0, int(np.float32(1).view(np.int32))  # float32 bit patterns, ordered as the (positive) floats
+    while not considers(np.int32(hi).view(np.float32)):
+        hi += 1 << 23  # double the propensity
+    while hi - lo > 1:  # lo does not consider, hi does
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if considers(np.int32(mid).view(np.float32)) else (mid, hi)
+    u = units(CONSIDER_KEY, np.array([0]))[0]
+    chance = float(-np.expm1(np.log1p(-u) / np.float64(np.int32(hi).view(np.float32)) * propensity))
+    assert considers(propensity) == (u < chance)
+    return chance
 
 
 def test_consideration_probability_formula_and_each_trigger_raises_it():
@@ -430,7 +588,8 @@ def test_consideration_probability_formula_and_each_trigger_raises_it():
     for trigger in [dict(contract_ends=True), dict(offered=True), dict(rep_left=True), dict(satisfaction_=-0.1),
                     dict(wake=0.05), dict(threat_refused=True), dict(contagion=2.0)]:
         assert _consider(**trigger) > base, trigger
-    assert _consider(satisfaction_=b.delight_threshold) == base  # satisfied, not delighted: no trigger
+    # satisfied, not delighted: no trigger (float32 satisfaction at the threshold is 1e-9 below it)
+    assert _consider(satisfaction_=b.delight_threshold) == base
     # delight (satisfaction above the threshold) scales every trigger alike, a salesperson's leaving included
     delighted = b.delight_threshold + 0.01
     h = 0.5 * (b.consider_base_per_month + b.trigger_offer + b.trigger_rep_left) * b.delight_hazard_ratio

@@ -16,6 +16,7 @@ from conftest import small_config
 from test_mechanisms import assert_binomial, u
 
 from churnsim.core.config import (
+    AccountsConfig,
     CompetitorsConfig,
     ConfigError,
     ParallelTradingConfig,
@@ -25,11 +26,13 @@ from churnsim.core.config import (
     ThreatsConfig,
     validate,
 )
+from churnsim.core.rng import RandomStreams
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
 from churnsim.mechanisms import channel_conflict, parallel_trading, threats
 from churnsim.mechanisms.choice import choose
+from churnsim.state.accounts import AccountTable, new_accounts
 
 # ---- mechanisms ----------------------------------------------------------------------------------------------
 
@@ -75,18 +78,25 @@ def test_channel_conflict_hits_the_owners_accounts_while_the_channel_is_present(
                                [0.02, 0, 0, 0, 0], rtol=1e-6)
 
 
+def _threat_market(n: int, promo_end: np.ndarray) -> AccountTable:
+    acc = new_accounts(AccountsConfig(), np.zeros(n, np.int32), np.random.Generator(np.random.PCG64(1)))
+    i = np.arange(n)
+    acc.tier[:] = np.where(i % 4 == 0, 0, 1)  # a quarter are key accounts
+    acc.promo_end[:] = promo_end
+    acc.satisfaction[:] = np.where((i // 4) % 2 == 0, 0.05, -0.1)
+    acc.supplier[:] = i % 2
+    return acc
+
+
 def test_threats_come_from_key_accounts_off_terms_at_the_rate_and_rise_with_dissatisfaction():
     n = 40_000
     cfg = ThreatsConfig(rate_per_month=0.02, dissatisfaction_rate=1.0)
     i = np.arange(n)
-    tier = np.where(i % 4 == 0, 0, 1)  # a quarter are key accounts
-    promo_end = np.where(i % 4 == 1, 5, -1)  # at month 0 some regular accounts are on special terms, no key account
-    satisfaction = np.where((i // 4) % 2 == 0, 0.05, -0.1)
-    supplier, p_concede = i % 2, np.array([0.3, 0.3])
-    may = threats.candidates(i, tier, promo_end, 0)
-    np.testing.assert_array_equal(may, np.flatnonzero(tier == 0))
-    conceded_slots, refused_slots = threats.negotiate(may, satisfaction, supplier, p_concede,
-                                                      u("threat", n).__getitem__, u("concede", n).__getitem__, cfg)
+    # at month 0 some regular accounts are on special terms, no key account
+    acc = _threat_market(n, np.where(i % 4 == 1, 5, -1))
+    tier, satisfaction = acc.tier.copy(), acc.satisfaction.copy()
+    keys = tuple(RandomStreams(8).key(stream, 0) for stream in threats.STREAMS)
+    conceded_slots, refused_slots = threats.negotiate(i, acc, np.array([0.3, 0.3]), 0, keys, cfg)
     conceded, refused = np.zeros(n, bool), np.zeros(n, bool)
     conceded[conceded_slots], refused[refused_slots] = True, True
     threat = conceded | refused
@@ -95,8 +105,10 @@ def test_threats_come_from_key_accounts_off_terms_at_the_rate_and_rise_with_diss
     assert_binomial(int(threat[happy].sum()), int(happy.sum()), 1 - np.exp(-0.02))
     assert_binomial(int(threat[unhappy].sum()), int(unhappy.sum()), 1 - np.exp(-(0.02 + 0.1)))
     assert_binomial(int(conceded.sum()), int(threat.sum()), 0.3)
-    on = threats.candidates(i, tier, np.full(n, 3), 0)
-    assert len(on) == 0  # an account already on special terms does not threaten
+    np.testing.assert_allclose(acc.promo_discount[conceded], cfg.discount)  # the terms a conceded threat wins
+    assert np.all(acc.promo_end[conceded] == cfg.months - 1) and np.all(acc.threat_refused == refused)
+    on = threats.negotiate(i, _threat_market(n, np.full(n, 3)), np.array([0.3, 0.3]), 0, keys, cfg)
+    assert sum(map(len, on)) == 0  # an account already on special terms does not threaten
 
 
 # ---- configuration -------------------------------------------------------------------------------------------

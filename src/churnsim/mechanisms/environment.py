@@ -53,7 +53,7 @@ def _events(live, volume, size0, k_event, k_contraction, edges, exit_codes, p_co
     m = k = 0
     for i in live:
         u = unit(k_event, i)
-        kind = (u >= edges[0]) + (u >= edges[1]) + (u >= edges[2])  # 0, 1, 2: an exit of that kind; 3: none
+        kind = int(u >= edges[0]) + int(u >= edges[1]) + int(u >= edges[2])  # 0, 1, 2: an exit of that kind; 3: none
         if kind < 3:
             gone[m], reason[m] = i, exit_codes[kind]
             m += 1
