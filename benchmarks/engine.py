@@ -16,13 +16,21 @@ import os
 import platform
 import time
 
-from churnsim.core.config import RunConfig
+import numpy as np
+from numba import njit
+
+from churnsim.core.config import AccountsConfig, RunConfig
+from churnsim.core.jit import use_threads
+from churnsim.core.rng import unit
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import make_plan
+from churnsim.state.accounts import new_accounts
 
 TARGET_RATE = 10e6  # account-months per second at 1,000,000 accounts, one core
 TARGET_RATIO = 50  # × faster than the reference path
 TARGET_10K = 0.3  # seconds for 10,000 accounts × 60 months
+TARGET_BARE = 0.4  # full model (its months) ÷ the bare decision loop, account-months per second, one thread
+TARGET_THREADS = 1.6  # n_threads=0 over n_threads=1 on a 2-core machine
 
 
 def machine() -> str:
@@ -59,6 +67,53 @@ def run_seconds(cfg: RunConfig, repeat: int, **options) -> float:
     return best
 
 
+@njit(cache=True, nogil=True, boundscheck=False)
+def bare_month(taste, levels, price, brand, beta, key, supplier):
+    """A bare decision loop: every account chooses among the K suppliers by a multinomial logit over perceived value
+    (quality, service, logistics, price, brand), drawing one counter-based uniform; nothing else happens."""
+    k = levels.shape[0]
+    utility = np.empty(k)
+    for i in range(len(supplier)):
+        top = -np.inf
+        for s in range(k):
+            v = beta * (taste[i, 0] * levels[s, 0] + taste[i, 1] * levels[s, 1] + taste[i, 2] * levels[s, 2]
+                        - taste[i, 3] * price[s]) + brand[s]
+            utility[s] = v
+            top = max(top, v)
+        total = 0.0
+        for s in range(k):
+            utility[s] = np.exp(utility[s] - top)
+            total += utility[s]
+        target, running, chosen = unit(key, i) * total, 0.0, k - 1
+        for s in range(k):
+            running += utility[s]
+            if target < running:
+                chosen = s
+                break
+        supplier[i] = chosen
+
+
+def bare_loop_rate(n: int, months: int, repeat: int) -> float:
+    """Account-months per second of :func:`bare_month` over ``n`` accounts of the default market (best of
+    ``repeat`` runs of ``months`` months)."""
+    rng = np.random.Generator(np.random.PCG64(1))
+    taste = new_accounts(AccountsConfig(), np.zeros(n, np.int32), rng).taste
+    cfg = RunConfig()
+    suppliers = [cfg.market.focal, *cfg.competitors.rivals]
+    levels = np.array([[s.quality, 1 / (1 + s.p_quality_incident), s.logistics_reliability] for s in suppliers])
+    price, brand = np.array([s.price for s in suppliers]), np.array([s.brand for s in suppliers])
+    chosen = np.zeros(n, np.int8)
+    beta = cfg.market.behaviour.choice_beta
+    bare_month(taste, levels, price, brand, beta, np.uint64(0), chosen)  # compile
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for month in range(months):
+            bare_month(taste, levels, price, brand, beta, np.uint64(month), chosen)
+        best = min(best, time.perf_counter() - start)
+    return n * months / best
+
+
 def account_months(cfg: RunConfig) -> int:
     return cfg.n_accounts * (cfg.months + cfg.burn_in_months)
 
@@ -85,6 +140,28 @@ def main() -> None:
                     f"construction excluded: {months_only:.2f} s, {account_months(cfg) / months_only / 1e6:.2f} M/s)")
         print(f"accounts={n:>9,d} × {args.months}+{cfg.burn_in_months} months: {took:7.2f} s, "
               f"{account_months(cfg) / took / 1e6:6.2f} M account-months/s{note}")
+
+    # The full model against a bare decision loop, in this process, at 1M accounts: a ratio of throughputs, stable
+    # across machines where absolute M/s are not.
+    n = 1_000_000
+    cfg = RunConfig(n_accounts=n, months=args.months)
+    bare = bare_loop_rate(n, 20, args.repeat)
+    total, months_only = account_months(cfg) / seconds(cfg, 1), account_months(cfg) / run_seconds(cfg, 1)
+    ratio = months_only / bare
+    print(f"bare decision loop (multinomial logit over {len(cfg.competitors.rivals) + 1} suppliers, numba, one "
+          f"thread), 1,000,000 accounts: {bare / 1e6:.2f} M account-months/s; full model / bare loop: "
+          f"{ratio:.2f} (construction excluded; target ≥ {TARGET_BARE}: {'met' if ratio >= TARGET_BARE else 'not met'})"
+          f", {total / bare:.2f} with construction")
+
+    # Every core for one run: n_threads=0 against n_threads=1, identical results (tests/test_threads.py).
+    many = RunConfig(n_accounts=n, months=args.months, n_threads=0)
+    many_total, many_months = account_months(many) / seconds(many, 1), account_months(many) / run_seconds(many, 1)
+    speedup = many_months / months_only
+    print(f"n_threads=0 ({use_threads(0)} threads) over n_threads=1, 1,000,000 accounts: {speedup:.2f}× "
+          f"(construction excluded: {many_months / 1e6:.2f} against {months_only / 1e6:.2f} M account-months/s; "
+          f"target ≥ {TARGET_THREADS}×: {'met' if speedup >= TARGET_THREADS else 'not met'}), "
+          f"{many_total / total:.2f}× with construction")
+    use_threads(1)
 
     # Both paths build the same market (the same code); the ratio compares the months they then simulate.
     small = RunConfig(n_accounts=50_000, months=6, burn_in_months=2)

@@ -247,6 +247,8 @@ class RunConfig:
     months: int = _num(60, 1, doc="months simulated and reported")
     burn_in_months: int = _num(24, 0, doc="months simulated before month 0 and not reported")
     n_accounts: int = _num(10_000, 1, doc="accounts in the market at the start")
+    n_threads: int = _num(1, 0, 1024, doc="threads for one run's per-account loops (0: every core); results are "
+                          "identical for any value; 1 by default, as a sweep already runs one job per core")
     market: MarketConfig = field(default_factory=MarketConfig)
     competitors: CompetitorsConfig = field(default_factory=CompetitorsConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)

@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 
 from churnsim.core.codes import ACTIVE, EXITED
+from churnsim.core.jit import use_threads
 from churnsim.core.rng import RandomStreams, run_seed
 from churnsim.core.schemas import RunResult
 from churnsim.engine.agents import AccountAgent, Salesperson, Supplier
@@ -78,6 +79,7 @@ class MarketModel(mesa.Model):
     # ---- the month -------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One month, in the order of DESIGN §3.3."""
+        use_threads(self.cfg.n_threads)  # per calling thread: set it where the month runs
         self.recorder.begin_month(self.month)
         self.environment()  # 1. uncontrollable events; new accounts enter
         self.channel_conflict()  # 1. parallel trading and own direct channels squeeze dealers' margins

@@ -31,14 +31,16 @@ Sources: DESIGN §3.3; switching-cost types after Burnham, Frels & Mahajan (2003
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import prange
 
 from churnsim.core.codes import code
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.jit import kernel
-from churnsim.core.rng import below
+from churnsim.core.jit import parallel_kernel
+from churnsim.core.rng import unit
 from churnsim.mechanisms.contagion import log_multiplier
 from churnsim.mechanisms.pricing import shares_off_of
 from churnsim.state.accounts import AccountTable
@@ -56,28 +58,24 @@ _REASON_CODES = np.array([code(c) for c in COMPONENTS[:_N_REASONS]], dtype=np.in
 def considering(live: np.ndarray, acc: AccountTable, month: int, key: np.uint64, b: BehaviourConfig) -> np.ndarray:
     """The accounts that consider leaving this month (slots, ascending): of the active slots ``live``, those that
     may decide (not joined this month) and whose draw under ``key`` falls below their chance (module docstring)."""
-    n = len(live)
-    deciders, triggers, contagion_log = np.empty(n, np.int64), np.empty(n), np.empty(n)
-    m = _hazard_terms(live, acc.since_month, month, acc.propensity, acc.satisfaction, acc.contract_end,
-                      acc.offer_from, acc.supplier, acc.rep_left, acc.wake_hazard, acc.threat_refused, acc.exposure,
-                      b.consider_base_per_month, b.trigger_contract_end, b.trigger_offer, b.trigger_dissatisfaction,
-                      b.trigger_rep_left, b.trigger_threat_refused, np.log(b.contagion_hr_per_contact),
-                      b.contagion_tenure_damping, b.delight_threshold, b.delight_hazard_ratio, deciders, triggers,
-                      contagion_log)
-    chance = -np.expm1(triggers[:m] * np.exp(contagion_log[:m]))  # exp in numpy: see churnsim.core.jit
-    return below(deciders[:m], key, chance)
+    flags = np.empty(len(live), np.bool_)
+    _consider(live, acc.since_month, month, acc.propensity, acc.satisfaction, acc.contract_end, acc.offer_from,
+              acc.supplier, acc.rep_left, acc.wake_hazard, acc.threat_refused, acc.exposure, b.consider_base_per_month,
+              b.trigger_contract_end, b.trigger_offer, b.trigger_dissatisfaction, b.trigger_rep_left,
+              b.trigger_threat_refused, np.log(b.contagion_hr_per_contact), b.contagion_tenure_damping,
+              b.delight_threshold, b.delight_hazard_ratio, key, flags)
+    return live[flags]
 
 
-@kernel
-def _hazard_terms(live, since_month, month, propensity, satisfaction, contract_end, offer_from, supplier, rep_left,
-                  wake_hazard, threat_refused, exposure, base, w_contract_end, w_offer, w_dissatisfaction, w_rep_left,
-                  w_threat_refused, log_hr, damping, delight_threshold, delight_hazard_ratio, deciders, triggers,
-                  contagion_log):
-    """Fills ``deciders`` (slots, in order), each one's −propensity × triggers × delight, and the log of its
-    contagion multiplier; returns how many."""
-    m = 0
-    for i in live:
+@parallel_kernel
+def _consider(live, since_month, month, propensity, satisfaction, contract_end, offer_from, supplier, rep_left,
+              wake_hazard, threat_refused, exposure, base, w_contract_end, w_offer, w_dissatisfaction, w_rep_left,
+              w_threat_refused, log_hr, damping, delight_threshold, delight_hazard_ratio, key, flags):
+    """``flags[j]``: whether ``live[j]`` considers leaving this month."""
+    for j in prange(len(live)):
+        i = live[j]
         if since_month[i] >= month:  # joined this month: decides from next month
+            flags[j] = False
             continue
         s = np.float64(satisfaction[i])
         offered = offer_from[i] >= 0 and offer_from[i] != supplier[i]
@@ -86,11 +84,12 @@ def _hazard_terms(live, since_month, month, propensity, satisfaction, contract_e
              + w_threat_refused * threat_refused[i])
         if s > delight_threshold:  # delighted: deaf to every trigger alike
             t *= delight_hazard_ratio
-        deciders[m] = i
-        triggers[m] = -np.float64(propensity[i]) * t
-        contagion_log[m] = log_multiplier(exposure[i], month - since_month[i], log_hr, damping)
-        m += 1
-    return m
+        x = -np.float64(propensity[i]) * t  # −hazard
+        if exposure[i] != 0:  # exp(0) is 1 exactly: most accounts need no exp
+            x *= math.exp(log_multiplier(exposure[i], month - since_month[i], log_hr, damping))
+        u = unit(key, i)
+        # chance = 1 − exp(−hazard) ≤ hazard (expm1 rounds faithfully): a draw at or above the hazard needs no expm1
+        flags[j] = u < -x and u < -math.expm1(x)
 
 
 @dataclass

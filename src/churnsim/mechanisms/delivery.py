@@ -17,9 +17,10 @@ Source: DESIGN §2 (the four guarantees: product quality, service quality, smoot
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.jit import kernel
+from churnsim.core.jit import parallel_kernel
 from churnsim.core.rng import unit
 from churnsim.mechanisms.satisfaction import remember
 from churnsim.state.accounts import AccountTable
@@ -42,14 +43,15 @@ def deliver(live: np.ndarray, acc: AccountTable, sup: SupplierArrays, product_va
              acc.complaint_weight, acc.mem, b.p_service_request, b.complaint_escalation, b.satisfaction_memory, *keys)
 
 
-@kernel
+@parallel_kernel
 def _deliver(live, supplier, quality_s, p_incident_s, logistics_s, service_s, quality_bonus, incident_factor,
              logistics_boost, service_boost, complaint_weight, mem, p_request, escalation, memory_weight,
              k_quality, k_logistics, k_request, k_resolve):
     one, half = np.float32(1), np.float32(0.5)
     grow = np.float32(1 + escalation)
     keep, take = np.float32(1 - memory_weight), np.float32(memory_weight)
-    for i in live:
+    for j in prange(len(live)):
+        i = live[j]
         s = supplier[i]
         quality = np.float32(min(1.0, quality_s[s] + np.float64(quality_bonus[i])))
         incident = unit(k_quality, i) < p_incident_s[s] * np.float64(incident_factor[i])

@@ -11,10 +11,11 @@ firm's control (Bogomolova & Romaniuk 2009), which the generic preset's rates ar
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from churnsim.core.codes import code
 from churnsim.core.config import EnvironmentConfig
-from churnsim.core.jit import kernel
+from churnsim.core.jit import parallel_kernel
 from churnsim.core.rng import unit
 
 __all__ = ["EXIT_CODES", "STREAMS", "uncontrollable_events"]
@@ -37,33 +38,27 @@ def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarra
     Returns:
         (gone, reason, staying): the slots that leave the market, their reason codes, and the rest of ``live``.
     """
-    n = len(live)
-    gone, reason, staying = np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64)
-    m = _events(live, volume, size0, *keys, np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]),
-                EXIT_CODES, env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"),
-                gone, reason, staying)
-    return gone[:m], reason[:m], staying[: n - m]
+    outcome = np.empty(len(live), np.int8)
+    _events(live, volume, size0, *keys, np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]),
+            EXIT_CODES, env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"),
+            outcome)
+    leaves = outcome >= 0
+    return live[leaves], outcome[leaves], live[~leaves]
 
 
-@kernel
+@parallel_kernel
 def _events(live, volume, size0, k_event, k_contraction, edges, exit_codes, p_contraction, contraction_factor,
-            contraction_exit_share, contraction_code, gone, reason, staying):
-    """Fills ``gone`` and ``reason`` (in slot order) and ``staying``; returns how many leave."""
+            contraction_exit_share, contraction_code, outcome):
+    """``outcome[j]``: the reason code with which ``live[j]`` leaves the market this month, or -1 if it stays."""
     factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
-    m = k = 0
-    for i in live:
+    for j in prange(len(live)):
+        i = live[j]
         u = unit(k_event, i)
         kind = int(u >= edges[0]) + int(u >= edges[1]) + int(u >= edges[2])  # 0, 1, 2: an exit of that kind; 3: none
+        outcome[j] = -1
         if kind < 3:
-            gone[m], reason[m] = i, exit_codes[kind]
-            m += 1
-            continue
-        if unit(k_contraction, i) < p_contraction:
+            outcome[j] = exit_codes[kind]
+        elif unit(k_contraction, i) < p_contraction:
             volume[i] *= factor
             if volume[i] < exit_share * size0[i]:
-                gone[m], reason[m] = i, contraction_code
-                m += 1
-                continue
-        staying[k] = i
-        k += 1
-    return m
+                outcome[j] = contraction_code

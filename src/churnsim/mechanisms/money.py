@@ -11,8 +11,9 @@ Present value discounts month ``t`` by ``(1 + r) ** (−t / 12)``.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from churnsim.core.jit import kernel
+from churnsim.core.jit import kernel, parallel_kernel
 from churnsim.mechanisms.pricing import share_off
 from churnsim.state.accounts import AccountTable
 
@@ -28,10 +29,10 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
     Returns:
         (revenue per slot of ``live``, revenue per supplier (K,), active accounts per supplier and tier (K, 3)).
     """
-    out, by_supplier, by_tier = np.empty(len(live)), np.zeros(n_suppliers), np.zeros((n_suppliers, 3), np.int64)
-    _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.contract_end,
-             acc.contract_discount, acc.promo_end, acc.promo_discount, month, acc.revenue_total, acc.revenue_focal,
-             out, by_supplier, by_tier)
+    out = np.empty(len(live))
+    _revenue(live, acc.supplier, acc.volume, list_price, acc.discount, acc.contract_end, acc.contract_discount,
+             acc.promo_end, acc.promo_discount, month, acc.revenue_total, acc.revenue_focal, out)
+    by_supplier, by_tier = _totals(live, acc.supplier, acc.tier, out, n_suppliers)
     return out, by_supplier, by_tier
 
 
@@ -60,23 +61,31 @@ def _revenue_at(slots, supplier, volume, list_price, discount, contract_end, con
                       promo_end, promo_discount)
 
 
-@kernel
-def _revenue(live, supplier, tier, volume, list_price, discount, contract_end, contract_discount, promo_end,
-             promo_discount, month, revenue_total, revenue_focal, out, by_supplier, by_tier):
-    """Fills ``out``, sums it per supplier (in slot order) and counts accounts per supplier and tier; in a reported
-    month (≥ 0) adds it to ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``."""
-    for j in range(len(live)):
+@parallel_kernel
+def _revenue(live, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
+             promo_discount, month, revenue_total, revenue_focal, out):
+    """Fills ``out``; in a reported month (≥ 0) adds it to ``revenue_total`` and, with the focal firm (0), to
+    ``revenue_focal``."""
+    for j in prange(len(live)):
         i = live[j]
-        s = supplier[i]
         r = _one(i, month, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
                  promo_discount)
         out[j] = r
-        by_supplier[s] += r
-        by_tier[s, tier[i]] += 1
         if month >= 0:
             revenue_total[i] += r
-            if s == 0:
+            if supplier[i] == 0:
                 revenue_focal[i] += r
+
+
+@kernel
+def _totals(live, supplier, tier, revenue, n_suppliers):
+    """Revenue per supplier, summed in slot order, and active accounts per supplier and tier."""
+    by_supplier, by_tier = np.zeros(n_suppliers), np.zeros((n_suppliers, 3), np.int64)
+    for j in range(len(live)):
+        i = live[j]
+        by_supplier[supplier[i]] += revenue[j]
+        by_tier[supplier[i], tier[i]] += 1
+    return by_supplier, by_tier
 
 
 def ledger_of(rev: np.ndarray, counts: np.ndarray, cogs_share: np.ndarray, cost_to_serve: np.ndarray,

@@ -11,9 +11,10 @@ incumbent (:mod:`~.choice`).
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.jit import kernel
+from churnsim.core.jit import parallel_kernel
 from churnsim.state.accounts import AccountTable
 
 __all__ = ["grow"]
@@ -26,14 +27,18 @@ def grow(live: np.ndarray, acc: AccountTable, selling: np.ndarray, n_entered: in
         selling: (K,) each supplier's ``relationship_selling``.
         n_entered: slots entered so far (the others hold no pull).
     """
-    _grow(live, acc.supplier, acc.rc_firm, acc.rc_rep, selling, b.relationship_growth_per_month, b.rep_owned_share)
-    acc.pull[:n_entered] *= np.float32(1 - b.pull_decay_per_month)
+    _grow(live, acc.supplier, acc.rc_firm, acc.rc_rep, selling, b.relationship_growth_per_month, b.rep_owned_share,
+          acc.pull, n_entered, b.pull_decay_per_month)
 
 
-@kernel
-def _grow(live, supplier, rc_firm, rc_rep, selling, growth, rep_owned_share):
+@parallel_kernel
+def _grow(live, supplier, rc_firm, rc_rep, selling, growth, rep_owned_share, pull, n_entered, pull_decay):
     rate, firm_share, rep_share = np.float32(growth), np.float32(1 - rep_owned_share), np.float32(rep_owned_share)
-    for i in live:
+    keep = np.float32(1 - pull_decay)
+    for j in prange(n_entered):  # a pull outlives the account's stay: every slot entered so far may hold one
+        pull[j] *= keep
+    for j in prange(len(live)):
+        i = live[j]
         more = rate * (np.float32(1) - rc_firm[i] - rc_rep[i]) * np.float32(selling[supplier[i]])
         rc_firm[i] += more * firm_share
         rc_rep[i] += more * rep_share

@@ -13,9 +13,10 @@ Source: DESIGN §2 and §3.3; five-level scale of the source articles.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.jit import kernel
+from churnsim.core.jit import kernel, parallel_kernel
 from churnsim.core.rng import gaussian
 from churnsim.mechanisms.pricing import share_off
 from churnsim.state.accounts import AccountTable
@@ -40,10 +41,11 @@ def experience(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, mont
                 acc.satisfaction, acc.reported)
 
 
-@kernel
+@parallel_kernel
 def _experience(live, mem, taste, expectation, list_price, supplier, discount, contract_end, contract_discount,
                 promo_end, promo_discount, margin_hit, month, key, noise_sd, cutpoints, satisfaction, reported):
-    for i in live:
+    for j in prange(len(live)):
+        i = live[j]
         gap = (mem[i, 0] - expectation[0]) * taste[i, 0]
         gap = gap + (mem[i, 1] - expectation[1]) * taste[i, 1]
         gap = gap + (mem[i, 2] - expectation[2]) * taste[i, 2]
