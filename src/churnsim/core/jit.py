@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 from numba import njit
 
-__all__ = ["JIT_OPTIONS", "kernel", "parallel_kernel", "use_threads"]
+__all__ = ["JIT_OPTIONS", "kernel", "parallel_kernel", "rule", "use_threads"]
 
 JIT_OPTIONS = {"cache": True, "nogil": True, "boundscheck": False}
 
@@ -23,6 +23,15 @@ JIT_OPTIONS = {"cache": True, "nogil": True, "boundscheck": False}
 def kernel(function):
     """Compile ``function`` with :data:`JIT_OPTIONS`, to run on the calling thread (a decorator)."""
     return njit(**JIT_OPTIONS)(function)
+
+
+def rule(function):
+    """Compile ``function``, a per-account rule that loops call, to be inlined where it is called (a decorator).
+
+    Inlined (numba's ``inline="always"``), a rule that takes the account table's arrays costs what its arithmetic
+    costs; called, every array argument would be counted in and out of the call (atomic reference counts).
+    """
+    return njit(inline="always", **JIT_OPTIONS)(function)
 
 
 def parallel_kernel(function):

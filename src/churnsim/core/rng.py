@@ -28,7 +28,7 @@ import zlib
 import numpy as np
 from scipy.special import ndtri
 
-from churnsim.core.jit import kernel
+from churnsim.core.jit import kernel, rule
 
 __all__ = ["GAMMA", "MIX1", "MIX2", "NORMAL_CELLS", "NORMAL_TABLE", "RandomStreams", "below", "gaussian", "gaussians",
            "run_seed", "unit", "units"]
@@ -56,7 +56,7 @@ def run_seed(seed: int, replicate: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(replicate)]).generate_state(1, np.uint64)[0])
 
 
-@kernel
+@rule
 def unit(key, i):
     """The uniform in [0, 1) of slot ``i`` under ``key``: ``mix64(key + (i + 1)·γ)``'s top 53 bits."""
     z = (np.uint64(i) + _ONE) * GAMMA + key
@@ -66,7 +66,7 @@ def unit(key, i):
     return np.float64(z >> _S11) * _TO_UNIT
 
 
-@kernel
+@rule
 def gaussian(key, i):
     """A standard normal deviate of slot ``i`` under ``key``: :data:`NORMAL_TABLE` interpolated at its uniform."""
     t = unit(key, i) * NORMAL_CELLS

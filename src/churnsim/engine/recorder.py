@@ -261,7 +261,7 @@ class Recorder:
             "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
             "n_switches": acc.n_switches[seen].astype(np.int64),
             "revenue_focal": acc.revenue_focal[seen], "revenue_total": acc.revenue_total[seen],
-            "status": pd.Categorical(np.where(active, "active", "exited"), categories=["active", "exited"]),
+            "status": pd.Categorical.from_codes((~active).astype(np.int8), categories=["active", "exited"]),
             "end_reason": pd.Categorical.from_codes(np.where(active, -1, acc.exit_reason[seen]).astype(np.int64),
                                                     categories=list(REASONS)),
             "end_month": np.where(active, -1, acc.exit_month[seen]).astype(np.int64),

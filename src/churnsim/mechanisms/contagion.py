@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from churnsim.core.jit import kernel
+from churnsim.core.jit import rule
 from churnsim.state.network import Network
 
 __all__ = ["log_multiplier", "spread"]
 
 
-@kernel
+@rule
 def log_multiplier(exposure, tenure_months, log_hr, tenure_damping):
     """Log of the multiplier of one account's consideration hazard from recently defected contacts.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from churnsim.core.jit import kernel, parallel_kernel
+from churnsim.core.jit import kernel, parallel_kernel, rule
 from churnsim.mechanisms.pricing import share_off
 from churnsim.state.accounts import AccountTable
 
@@ -44,7 +44,7 @@ def revenue_of(acc: AccountTable, slots: np.ndarray, list_price: np.ndarray, mon
     return out
 
 
-@kernel
+@rule
 def _one(i, month, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
          promo_discount):
     """Account slot ``i``'s revenue in ``month``: volume × its supplier's list price × (1 − its share off)."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from churnsim.core.jit import kernel
+from churnsim.core.jit import kernel, rule
 from churnsim.state.accounts import AccountTable
 
 __all__ = ["share_off", "shares_off", "shares_off_of"]
 
 
-@kernel
+@rule
 def share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount):
     """Share off the list price that account slot ``i`` pays in ``month`` (float64)."""
     zero = np.float32(0)

@@ -118,19 +118,11 @@ def destinations(quitting: np.ndarray, courted_by: np.ndarray, employer: np.ndar
     """New employer of each quitting salesperson (-1: leaves the market); -2 for those not quitting."""
     out = np.full(len(employer), -2, dtype=np.int8)
     idx = np.flatnonzero(quitting)
-    for r in idx:
-        if courted_by[r] >= 0:
-            out[r] = courted_by[r]
-            continue
-        if u_dest[r] >= p_join:
-            out[r] = -1
-            continue
-        weight = supplier_share.astype(np.float64).copy()
-        weight[employer[r]] = 0.0
-        total = weight.sum()
-        if total <= 0:
-            out[r] = -1
-            continue
-        cum = np.cumsum(weight) / total
-        out[r] = min(int(np.searchsorted(cum, u_dest[r] / p_join, side="right")), len(weight) - 1)
+    weight = np.tile(supplier_share.astype(np.float64), (len(idx), 1))
+    weight[np.arange(len(idx)), employer[idx]] = 0.0  # not back to the employer they leave
+    total = weight.sum(axis=1)
+    cum = np.cumsum(weight, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    rival = np.minimum((cum <= (u_dest[idx] / p_join)[:, None]).sum(axis=1), len(supplier_share) - 1)
+    joins = (u_dest[idx] < p_join) & (total > 0)
+    out[idx] = np.where(courted_by[idx] >= 0, courted_by[idx], np.where(joins, rival, -1))
     return out

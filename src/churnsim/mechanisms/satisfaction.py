@@ -16,7 +16,7 @@ import numpy as np
 from numba import prange
 
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.jit import kernel, parallel_kernel
+from churnsim.core.jit import parallel_kernel, rule
 from churnsim.core.rng import gaussian
 from churnsim.mechanisms.pricing import share_off
 from churnsim.state.accounts import AccountTable
@@ -26,7 +26,7 @@ __all__ = ["STREAM", "experience", "remember"]
 STREAM = "satisfaction.report"
 
 
-@kernel
+@rule
 def remember(memory, seen, keep, take):
     """Exponentially weighted memory of one component: ``keep × memory + take × seen`` (``keep = 1 − take``)."""
     return keep * memory + take * seen
