@@ -122,7 +122,8 @@ def destinations(quitting: np.ndarray, courted_by: np.ndarray, employer: np.ndar
     weight[np.arange(len(idx)), employer[idx]] = 0.0  # not back to the employer they leave
     total = weight.sum(axis=1)
     cum = np.cumsum(weight, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    rival = np.minimum((cum <= (u_dest[idx] / p_join)[:, None]).sum(axis=1), len(supplier_share) - 1)
+    share_drawn = u_dest[idx] / p_join if p_join > 0 else np.zeros(len(idx))  # where in the rivals' shares it fell
+    rival = np.minimum((cum <= share_drawn[:, None]).sum(axis=1), len(supplier_share) - 1)
     joins = (u_dest[idx] < p_join) & (total > 0)
     out[idx] = np.where(courted_by[idx] >= 0, courted_by[idx], np.where(joins, rival, -1))
     return out
