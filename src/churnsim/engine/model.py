@@ -19,6 +19,7 @@ from churnsim.core.rng import RandomStreams, run_seed
 from churnsim.core.schemas import RunResult
 from churnsim.engine.agents import AccountAgent, Salesperson, Supplier
 from churnsim.engine.decisions import decide, decide_reference
+from churnsim.engine.mesa_compat import free_finished_models
 from churnsim.engine.plan import RunPlan
 from churnsim.engine.population import initial_market
 from churnsim.engine.recorder import Recorder, TableSink
@@ -57,6 +58,7 @@ class MarketModel(mesa.Model):
     def __init__(self, plan: RunPlan, reference: bool = False):
         cfg = plan.cfg
         seed = run_seed(cfg.seed, cfg.replicate)
+        free_finished_models()  # before any agent is numbered: on Mesa < 3.4 the numbering kept every model alive
         super().__init__(rng=seed)
         self.plan, self.cfg, self.reference, self.run_seed = plan, cfg, reference, seed
         self.streams = RandomStreams(seed)
