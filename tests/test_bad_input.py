@@ -132,3 +132,17 @@ def test_sweep_params_given_on_the_command_line_without_plus_give_one_line(tmp_p
     # Hydra's basic sweeper has no params by default, and OmegaConf failed with a traceback; ours starts empty
     line = error_line(tmp_path, churnsim(tmp_path, "-m", *TINY, "hydra.sweeper.params.strategy=", "hydra.sweep.dir=s"))
     assert "hydra.sweeper.params.strategy" in line
+
+
+# ---- at the limits (issue 19) ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("override, message", [
+    ("seed=100000000000000000000000", "seed = 100000000000000000000000: must be ≥ 0 and ≤ 9223372036854775807"),
+    ("replicate=100000000000000000000000",
+     "replicate = 100000000000000000000000: must be ≥ 0 and ≤ 9223372036854775807"),
+    ("months=100000000", "months = 100000000: must be ≥ 1 and ≤ 1200"),
+    ("burn_in_months=5000", "burn_in_months = 5000: must be ≥ 0 and ≤ 1200"),
+    # checked though no CLV table is asked for: a value is right or wrong whatever reads it
+    ("output.start_date=2026-13-01", "output.start_date = '2026-13-01': must be a date such as 2020-01-01"),
+])
+def test_values_beyond_what_the_model_takes_are_refused_in_one_line(tmp_path, override, message):
+    assert error_line(tmp_path, churnsim(tmp_path, *TINY, override)) == f"churnsim: error: {message}"

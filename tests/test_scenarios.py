@@ -281,7 +281,7 @@ def test_market_monitoring_watches_only_its_regions():
     model, _ = _trading(0.1, {"regions": [0, 1], "p_detect_per_month": 1.0})
     stopped = {r for _, r, _, kind in model.market.trading.log if kind == "stopped"}
     assert stopped and stopped <= {0, 1}
-    with pytest.raises(ConfigError, match=r"market_monitoring.regions = \[0, 99\]"):
+    with pytest.raises(ConfigError, match=r"strategy.components\[0\].regions = \[0, 99\]: must be regions 0 … 7"):
         _trading(0.1, {"regions": [0, 99]})
 
 

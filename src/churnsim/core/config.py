@@ -14,6 +14,12 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 
+INT64_MAX = 2**63 - 1
+"""The largest seed or replicate: tables store them as 64-bit integers, and the streams key on them."""
+
+MAX_MONTHS = 1200
+"""The longest horizon (a century of months), reported or burn-in: a B2B relationship study spans years, not ages."""
+
 # the tables a run can write (churnsim.core.schemas declares their columns): the run's own, then the CLV export's
 TABLES = ("monthly", "events", "accounts", "clv_orders", "clv_cohorts", "clv_customers", "clv_alive")
 
@@ -31,6 +37,8 @@ __all__ = [
     "SalesForceConfig",
     "StrategyConfig",
     "SupplierConfig",
+    "INT64_MAX",
+    "MAX_MONTHS",
     "TABLES",
     "ThreatsConfig",
     "validate",
@@ -242,10 +250,10 @@ class OutputConfig:
 class RunConfig:
     """One simulation run. The per-run seed derives from (``seed``, ``replicate``)."""
 
-    seed: int = _num(0, 0, doc="root seed of a study")
-    replicate: int = _num(0, 0, doc="replicate number; replicates share seeds across strategies")
-    months: int = _num(60, 1, doc="months simulated and reported")
-    burn_in_months: int = _num(24, 0, doc="months simulated before month 0 and not reported")
+    seed: int = _num(0, 0, INT64_MAX, doc="root seed of a study (stored as a 64-bit integer in every table)")
+    replicate: int = _num(0, 0, INT64_MAX, doc="replicate number; replicates share seeds across strategies")
+    months: int = _num(60, 1, MAX_MONTHS, doc="months simulated and reported (at most a century)")
+    burn_in_months: int = _num(24, 0, MAX_MONTHS, doc="months simulated before month 0 and not reported")
     n_accounts: int = _num(10_000, 1, doc="accounts in the market at the start")
     n_threads: int = _num(1, 0, 1024, doc="threads for one run's per-account loops (0: every core); results are "
                           "identical for any value; 1 by default, as a sweep already runs one job per core")
@@ -324,12 +332,11 @@ def _check_consistency(cfg: RunConfig) -> None:
     unknown = sorted(set(cfg.output.tables) - set(TABLES))
     if unknown:
         raise ConfigError(f"output.tables = {cfg.output.tables}: unknown {unknown}; allowed: {', '.join(TABLES)}")
-    if any(name.startswith("clv_") for name in cfg.output.tables):
-        try:
-            date.fromisoformat(cfg.output.start_date)
-        except (TypeError, ValueError):
-            raise ConfigError(f"output.start_date = {cfg.output.start_date!r}: must be a date such as 2020-01-01"
-                              ) from None
+    try:  # checked whether or not a CLV table is asked for: a value is right or wrong whatever reads it
+        date.fromisoformat(cfg.output.start_date)
+    except (TypeError, ValueError):
+        raise ConfigError(f"output.start_date = {cfg.output.start_date!r}: must be a date such as 2020-01-01"
+                          ) from None
 
 
 def validate(cfg: Any, path: str = "") -> Any:

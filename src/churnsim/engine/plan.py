@@ -43,9 +43,8 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
     """
     validate(cfg)
     components = build_components(cfg.strategy.components)
-    first_month = max(cfg.strategy.start_month, -cfg.burn_in_months)
     for i, component in enumerate(components):
-        component.check_span(f"strategy.components[{i}]", first_month, cfg.months)
+        component.check(f"strategy.components[{i}]", cfg)
     return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), resolved)
 
 

@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from churnsim.core.codes import TIERS
-from churnsim.core.config import _num
+from churnsim.core.config import RunConfig, _num
 from churnsim.strategies.market import Market
 
 __all__ = ["Component", "Contacting"]
@@ -64,13 +64,12 @@ class Component:
         variable = sum(getattr(self, f"cost_per_{kind}") * n for kind, n in counts.items())
         return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + variable
 
-    def check_span(self, where: str, first_month: int, months: int) -> None:
-        """Raise ``ConfigError`` if the parameters cannot work in a run acting from ``first_month`` to ``months − 1``.
+    def check(self, where: str, cfg: RunConfig) -> None:
+        """Raise ``ConfigError`` if the parameters cannot work in the run ``cfg`` (the market, the span).
 
         Args:
             where: the component's path in the config, for the message.
-            first_month: the first month the strategy acts (negative: during burn-in).
-            months: the months reported; the run ends after month ``months − 1``.
+            cfg: the run's configuration (validated field by field).
         """
 
     def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churnsim.core.config import ConfigError, _num, _p
+from churnsim.core.config import ConfigError, RunConfig, _num, _p
 from churnsim.strategies.base import Component
 from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
@@ -34,12 +34,13 @@ class Contracts(Component):
     p_renew: float = _p(0.8, doc="chance an account whose contract just ended renews")
     cost_per_action: float = _num(0.2, 0.0, doc="k€ per contract signed")
 
-    def check_span(self, where: str, first_month: int, months: int) -> None:
+    def check(self, where: str, cfg: RunConfig) -> None:
         """Contracts that are never renewed (``p_renew`` 0) must be able to end within the run.
 
         Otherwise no account ever reaches the end of its term, and the run shows a lifelong lock-in instead of the
         one-term contracts the config asks for.
         """
+        first_month, months = max(cfg.strategy.start_month, -cfg.burn_in_months), cfg.months  # when it acts
         longest = months - first_month - 1  # signed in the strategy's first month, it ends before the last month
         if self.p_renew == 0 and self.term_months > longest:
             raise ConfigError(f"{where}.term_months = {self.term_months}: with p_renew = 0 (no renewal) a contract "

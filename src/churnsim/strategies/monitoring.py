@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from churnsim.core.config import ConfigError, _num, _p
+from churnsim.core.config import ConfigError, RunConfig, _num, _p
 from churnsim.strategies.base import Component
 from churnsim.strategies.market import Market
 from churnsim.strategies.registry import register
@@ -31,11 +31,14 @@ class MarketMonitoring(Component):
     cost_fixed_per_month: float = _num(3.0, 0.0, doc="k€ per month: the monitoring team")
     cost_per_episode: float = _num(1.0, 0.0, doc="k€ per episode stopped")
 
+    def check(self, where: str, cfg: RunConfig) -> None:
+        n_regions = cfg.market.accounts.n_regions
+        if any(r >= n_regions for r in self.regions):
+            raise ConfigError(f"{where}.regions = {self.regions}: must be regions 0 … {n_regions - 1} "
+                              "(market.accounts.n_regions)")
+
     def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
         n_regions = market.trading.age.shape[0]
-        if any(r >= n_regions for r in self.regions):
-            raise ConfigError(f"market_monitoring.regions = {self.regions}: must be regions 0 … {n_regions - 1} "
-                              "(market.accounts.n_regions)")
         watched = np.zeros(n_regions, dtype=bool)
         watched[self.regions or slice(None)] = True
         u = market.generator(f"strategy.{self.kind}.detect").random(n_regions)
