@@ -146,3 +146,10 @@ def test_sweep_params_given_on_the_command_line_without_plus_give_one_line(tmp_p
 ])
 def test_values_beyond_what_the_model_takes_are_refused_in_one_line(tmp_path, override, message):
     assert error_line(tmp_path, churnsim(tmp_path, *TINY, override)) == f"churnsim: error: {message}"
+
+
+def test_a_run_too_big_for_the_memory_available_is_refused_before_it_starts(tmp_path):
+    line = error_line(tmp_path, churnsim(tmp_path, *TINY, "n_accounts=2000000000"))
+    assert line.startswith("churnsim: error: n_accounts = 2000000000: this run needs about ")
+    assert "GB are available; run fewer accounts (about " in line and line.endswith(
+        "fewer tables (output.tables), or set output.allow_large=true to try anyway")

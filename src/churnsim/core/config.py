@@ -244,6 +244,8 @@ class OutputConfig:
 
     tables: list[str] = _list(["monthly", "events", "accounts"], doc="tables to write besides summary and provenance")
     start_date: str = field(default="2020-01-01", metadata={"doc": "calendar date of month 0 in the clv_* tables"})
+    allow_large: bool = field(default=False, metadata={
+        "doc": "run even if the estimated peak memory exceeds the memory available (it may then be killed)"})
 
 
 @dataclass

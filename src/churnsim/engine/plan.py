@@ -1,9 +1,10 @@
 """The run plan: a config validated once, the strategy built once, the suppliers' arrays derived once.
 
 :func:`make_plan` is the one door from a typed config to a run (:func:`plan_from_hydra` from a config Hydra
-composed): it checks every field and cross-field rule (:func:`churnsim.core.config.validate`), builds the focal
-strategy's components from the registry and checks them against the run's span, and derives the suppliers'
-arrays. :class:`~churnsim.engine.model.MarketModel` takes the plan and checks nothing again.
+composed): it checks every field and cross-field rule (:func:`churnsim.core.config.validate`), refuses a run whose
+estimated peak memory exceeds the memory available (:func:`estimated_peak_bytes`), builds the focal strategy's
+components from the registry and checks them against the run, and derives the suppliers' arrays.
+:class:`~churnsim.engine.model.MarketModel` takes the plan and checks nothing again.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from churnsim.core.config import RunConfig, validate
+from churnsim.core.config import ConfigError, RunConfig, validate
 from churnsim.core.hydra_schemas import to_run_config
+from churnsim.state.accounts import slot_bytes
 from churnsim.state.suppliers import SupplierArrays
 from churnsim.strategies import Component, build_components
 
-__all__ = ["RunPlan", "make_plan", "plan_from_hydra"]
+__all__ = ["RunPlan", "available_bytes", "estimated_peak_bytes", "make_plan", "plan_from_hydra"]
+
+# The peak-memory model of a run that writes its tables (what ``churnsim`` does), fitted to benchmarks/memory.py
+# (2026-12-03, Python 3.11: 250k-1M accounts × 15-60 months, peak 482-829 MB; docs/performance.md):
+_FIXED = 360e6  # the interpreter, numpy, pandas, numba and its compiled kernels, Mesa, Hydra
+_PER_ACCOUNT = 130.0  # per initial account beyond its slot and contacts: building the market, writing the tables
+_PER_CONTACT = 8.0  # per contact of the network (both ends of a link, int32, and the build's sort keys)
+_CLV_PER_ACCOUNT_MONTH = 48.0  # the CLV export keeps each month's focal customers and builds its tables whole
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,45 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
         ConfigError: naming the field, its value and what is allowed.
     """
     validate(cfg)
+    _check_memory(cfg)
     components = build_components(cfg.strategy.components)
     for i, component in enumerate(components):
         component.check(f"strategy.components[{i}]", cfg)
     return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), resolved)
+
+
+def estimated_peak_bytes(cfg: RunConfig) -> float:
+    """Peak resident memory of the run ``cfg`` writing its tables, estimated (bytes).
+
+    The account table holds a slot for every account ever in the market: the initial ones and
+    ``entry_rate_per_month × n_accounts`` entrants a month over burn-in and reported months.
+    """
+    acc, n = cfg.market.accounts, cfg.n_accounts
+    months = cfg.months + cfg.burn_in_months
+    slots = n * (1 + acc.entry_rate_per_month * months)
+    clv = any(name.startswith("clv_") for name in cfg.output.tables)
+    return (_FIXED + slots * slot_bytes() + n * (_PER_ACCOUNT + _PER_CONTACT * acc.network_degree)
+            + (_CLV_PER_ACCOUNT_MONTH * n * months if clv else 0.0))
+
+
+def available_bytes() -> float | None:
+    """Memory available to a new process now (Linux ``MemAvailable``), or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            return next(int(line.split()[1]) * 1024.0 for line in meminfo if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def _check_memory(cfg: RunConfig) -> None:
+    """Refuse a run that would not fit in memory, in one line, unless ``output.allow_large``."""
+    need, have = estimated_peak_bytes(cfg), available_bytes()
+    if cfg.output.allow_large or have is None or need <= have:
+        return
+    fits = int(cfg.n_accounts * (have - _FIXED) / max(need - _FIXED, 1.0))
+    raise ConfigError(f"n_accounts = {cfg.n_accounts}: this run needs about {need / 1e9:,.1f} GB of memory and "
+                      f"{have / 1e9:,.1f} GB are available; run fewer accounts (about {max(fits, 0):,d} fit), "
+                      f"fewer tables (output.tables), or set output.allow_large=true to try anyway")
 
 
 def plan_from_hydra(dcfg: DictConfig) -> RunPlan:

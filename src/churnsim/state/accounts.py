@@ -19,7 +19,7 @@ from scipy.special import ndtri
 from churnsim.core.codes import ACTIVE, NO_CONTRACT, NOT_YET
 from churnsim.core.config import AccountsConfig
 
-__all__ = ["AccountTable", "entry_schedule", "new_accounts"]
+__all__ = ["AccountTable", "entry_schedule", "new_accounts", "slot_bytes"]
 
 
 @dataclass
@@ -143,6 +143,12 @@ _STATE: dict[str, tuple] = {
     "first_supplier": (-1, np.int8, ()), "n_switches": (0, np.int32, ()), "revenue_focal": (0, np.float64, ()),
     "revenue_total": (0, np.float64, ()), "exit_month": (-1, np.int32, ()), "exit_reason": (-1, np.int8, ()),
 }
+
+
+def slot_bytes() -> int:
+    """Bytes one slot of the account table holds, over every column."""
+    fixed = 4 + 1 + 4 * 4 + 4 + 2 + 4  # size0, tier, taste (4), propensity, region, entry_month; volume below
+    return fixed + 4 + sum(np.dtype(dtype).itemsize * int(np.prod(shape)) for _, dtype, shape in _STATE.values())
 
 
 def entry_schedule(n_accounts: int, rate_per_month: float, first_month: int, last_month: int) -> np.ndarray:
