@@ -31,6 +31,7 @@ from churnsim.core.hydra_schemas import CONF_DIR, register_schemas
 from churnsim.engine.plan import plan_from_hydra
 from churnsim.engine.run import simulate
 from churnsim.progress import ALREADY_DONE
+from churnsim.run_progress import RunProgress
 
 __all__ = ["RunDirTaken", "main", "run"]
 
@@ -41,7 +42,7 @@ class RunDirTaken(Exception):
     """A sweep's job directory holds a complete run of another config (the message says which key differs)."""
 
 
-def run(dcfg: DictConfig, run_dir: Path, resume: bool = False) -> dict | None:
+def run(dcfg: DictConfig, run_dir: Path, resume: bool = False, show_progress: bool = False) -> dict | None:
     """Plan a composed config (validated and built once), simulate it and write its outputs into ``run_dir``.
 
     Outputs of an earlier run in ``run_dir`` are removed first, and tables stay under temporary names until the
@@ -51,6 +52,7 @@ def run(dcfg: DictConfig, run_dir: Path, resume: bool = False) -> dict | None:
         dcfg: the composed config.
         run_dir: where the run's outputs go.
         resume: if ``run_dir`` holds a complete run of this config, return None and leave it untouched.
+        show_progress: a long run draws a bar of months on a terminal (:mod:`churnsim.run_progress`).
 
     Raises:
         RunDirTaken: ``resume`` and ``run_dir`` holds a complete run of another config (nothing is touched).
@@ -59,9 +61,14 @@ def run(dcfg: DictConfig, run_dir: Path, resume: bool = False) -> dict | None:
     if resume and _finished(run_dir, plan.resolved):
         return None
     outputs.clear_run(run_dir)
-    with outputs.RunWriter(run_dir, plan.cfg.output.tables) as writer:
-        result = simulate(plan, sink=writer)
-        writer.finish(result, plan.cfg, plan.resolved)
+    progress = RunProgress(plan.cfg.burn_in_months + plan.cfg.months) if show_progress else None
+    try:
+        with outputs.RunWriter(run_dir, plan.cfg.output.tables) as writer:
+            result = simulate(plan, sink=writer, on_month=progress)
+            writer.finish(result, plan.cfg, plan.resolved)
+    finally:
+        if progress is not None:
+            progress.close()
     return result.summary
 
 
@@ -78,7 +85,7 @@ def _job(dcfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
-        summary = run(dcfg, run_dir, resume=multirun)
+        summary = run(dcfg, run_dir, resume=multirun, show_progress=not multirun)
     except BAD_INPUT as err:
         _fail(err)  # here, not in main(): Hydra would first print its own line about the failed job
     except RunDirTaken as err:

@@ -9,6 +9,7 @@ checks nothing: it takes a :class:`~churnsim.engine.plan.RunPlan`, validated and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -94,17 +95,20 @@ class MarketModel(mesa.Model):
         self.money()  # 7. revenue, costs, profit
         self.end_month()
 
-    def run(self, sink: TableSink | None = None) -> RunResult:
+    def run(self, sink: TableSink | None = None, on_month: Callable[[int], None] | None = None) -> RunResult:
         """Burn in, then simulate the reported months; return the tables and summary.
 
         Args:
             sink: where the tables go as they are recorded (say a :class:`churnsim.outputs.RunWriter`); the result
                 then holds none. By default they are kept and returned.
+            on_month: called with the month after each month is simulated (say a progress bar).
         """
         if sink is not None:
             self.recorder.write_to(sink)
         while self.month < self.cfg.months:
             self.step()
+            if on_month is not None:
+                on_month(self.month - 1)
         return RunResult(self.recorder.tables(), self.recorder.summary(), self.run_seed)
 
     # ---- helpers ---------------------------------------------------------------------------------------------

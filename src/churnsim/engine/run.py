@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from churnsim.core.config import RunConfig
 from churnsim.core.schemas import RunResult
 from churnsim.engine.model import MarketModel
@@ -11,7 +13,8 @@ from churnsim.engine.recorder import TableSink
 __all__ = ["RunResult", "simulate"]
 
 
-def simulate(run: RunPlan | RunConfig, reference: bool = False, sink: TableSink | None = None) -> RunResult:
+def simulate(run: RunPlan | RunConfig, reference: bool = False, sink: TableSink | None = None,
+             on_month: Callable[[int], None] | None = None) -> RunResult:
     """Run one simulation and return its tables and summary.
 
     Args:
@@ -19,6 +22,7 @@ def simulate(run: RunPlan | RunConfig, reference: bool = False, sink: TableSink 
         reference: decide account by account through the per-account Mesa agents (slow; for checking).
         sink: where the tables named in ``output.tables`` go as they are recorded (say a
             :class:`churnsim.outputs.RunWriter`); the result then holds none. By default they are returned.
+        on_month: called with the month after each month is simulated (say a progress bar).
     """
     plan = run if isinstance(run, RunPlan) else make_plan(run)
-    return MarketModel(plan, reference=reference).run(sink)
+    return MarketModel(plan, reference=reference).run(sink, on_month)
