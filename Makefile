@@ -39,7 +39,7 @@ lint: $(INSTALLED)
 golden: $(INSTALLED)
 	$(BIN)/python -m churnsim.golden
 
-## bench: account-months per second of the engine, compiled kernels against numpy, and the reference path
+## bench: account-months per second of the engine, against a bare decision loop, on every core, and against the reference path
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/engine.py
 

@@ -77,13 +77,13 @@ class MarketModel(mesa.Model):
         self.threat_outcomes = np.zeros((k, 2), dtype=np.int64)  # per supplier: conceded, refused
         self.decision_buffer: dict[int, tuple[bool, int, int]] = {}  # the reference path's decisions this month
         self._reputation: np.ndarray | None = None
-        self.recorder = Recorder(plan, self.accounts, self.reps)
+        self.recorder = Recorder(plan, self.market)
 
     # ---- the month -------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One month, in the order of DESIGN §3.3."""
         use_threads(self.cfg.n_threads)  # per calling thread: set it where the month runs
-        self.recorder.begin_month(self.month)
+        self.recorder.begin_month()
         self.environment()  # 1. uncontrollable events; new accounts enter
         self.channel_conflict()  # 1. parallel trading and own direct channels squeeze dealers' margins
         self.delivery()  # 2. incidents, deliveries, complaints; remembered experience

@@ -22,8 +22,7 @@ from churnsim.core.schemas import RunResult, check_table
 from churnsim.engine.clv_log import CLV_TABLES, Collector
 from churnsim.engine.plan import RunPlan
 from churnsim.mechanisms.money import discount_factor
-from churnsim.state.accounts import AccountTable
-from churnsim.state.reps import RepTable
+from churnsim.strategies import Market
 
 __all__ = ["Recorder", "RunResult", "TableSink", "summarise"]
 
@@ -51,10 +50,10 @@ class _Kept(dict):
 class Recorder:
     """Collects a run's outputs as the model steps."""
 
-    def __init__(self, plan: RunPlan, accounts: AccountTable, reps: RepTable):
-        self.cfg, self.names, self.accounts, self.reps = plan.cfg, plan.suppliers.names, accounts, reps
+    def __init__(self, plan: RunPlan, market: Market):
+        self.cfg, self.names, self.market = plan.cfg, plan.suppliers.names, market
+        self.accounts, self.reps = market.accounts, market.reps
         self.n_suppliers = len(self.names)
-        self.month = -plan.cfg.burn_in_months
         self._wanted = tuple(plan.cfg.output.tables)
         self._kept = _Kept()
         self._sink: TableSink = self._kept
@@ -73,11 +72,16 @@ class Recorder:
         self._sink = sink
 
     @property
+    def month(self) -> int:
+        """The month being recorded: the market's."""
+        return self.market.month
+
+    @property
     def _reporting(self) -> bool:
         return self.month >= 0
 
-    def begin_month(self, month: int) -> None:
-        self.month = month
+    def begin_month(self) -> None:
+        month = self.month
         k = self.n_suppliers
         self._acquired = np.zeros((k, 3))
         self._departures = np.zeros((k, 2), dtype=np.int64)  # controllable, uncontrollable
@@ -248,7 +252,7 @@ class Recorder:
     def _accounts_frame(self, seen: np.ndarray) -> pd.DataFrame:
         acc = self.accounts
         active = acc.status[seen] == ACTIVE
-        end = np.where(active, self.cfg.months, acc.exit_month[seen])  # the run ends after month months − 1
+        end = np.where(active, self.month, acc.exit_month[seen])  # at the end of the run: months
         return self._frame("accounts", {
             "account": seen,
             "tier": pd.Categorical.from_codes(acc.tier[seen].astype(np.int64), categories=list(TIERS)),
