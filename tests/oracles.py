@@ -51,11 +51,6 @@ def gaussian(u: np.ndarray) -> np.ndarray:
     return lo + f * (NORMAL_TABLE[k + 1] - lo)
 
 
-def below(slots: np.ndarray, key: np.uint64, chance: np.ndarray) -> np.ndarray:
-    """Oracle of ``churnsim.core.rng.below``."""
-    return slots[unit(key, slots) < chance]
-
-
 # ---- churnsim.mechanisms.pricing ----------------------------------------------------------------------------
 
 def price_discount(slots: np.ndarray, month: int, discount: np.ndarray, contract_end: np.ndarray,
@@ -184,14 +179,14 @@ def hazard_multiplier(exposure: np.ndarray, tenure_months: np.ndarray, hr_per_co
 
 
 def delight(satisfaction: np.ndarray, b: BehaviourConfig) -> np.ndarray:
-    """Oracle of the delight factor in ``choice._hazard_terms``."""
+    """Oracle of the delight factor in ``choice._consider``."""
     return np.where(satisfaction > b.delight_threshold, b.delight_hazard_ratio, 1.0)
 
 
 def consideration_probability(propensity: np.ndarray, satisfaction: np.ndarray, contract_ends: np.ndarray,
                               offered: np.ndarray, rep_left: np.ndarray, wake: np.ndarray,
                               threat_refused: np.ndarray, contagion: np.ndarray, b: BehaviourConfig) -> np.ndarray:
-    """Oracle of the chance ``choice.considering`` computes from ``choice._hazard_terms``."""
+    """Oracle of the chance ``choice.considering`` computes from ``choice._consider``."""
     triggers = (b.consider_base_per_month + b.trigger_contract_end * contract_ends + b.trigger_offer * offered
                 + b.trigger_dissatisfaction * np.maximum(0.0, -satisfaction) + b.trigger_rep_left * rep_left + wake
                 + b.trigger_threat_refused * threat_refused)
@@ -202,7 +197,7 @@ def considering(live: np.ndarray, since_month: np.ndarray, month: int, propensit
                 satisfaction: np.ndarray, contract_end: np.ndarray, offer_from: np.ndarray, supplier: np.ndarray,
                 rep_left: np.ndarray, wake_hazard: np.ndarray, threat_refused: np.ndarray, exposure: np.ndarray,
                 key: np.uint64, b: BehaviourConfig) -> np.ndarray:
-    """Oracle of ``choice._hazard_terms`` (with ``rng.below``): the slots that consider leaving (the old
+    """Oracle of ``choice._consider``: the slots that consider leaving (the old
     ``DecisionStep.considering`` and ``consideration``, numpy branch)."""
     slots = live[since_month[live] < month]
     tenure = month - since_month[slots]

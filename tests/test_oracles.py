@@ -31,7 +31,7 @@ from churnsim.core.config import (
     SupplierConfig,
     ThreatsConfig,
 )
-from churnsim.core.rng import below, gaussian, gaussians, unit, units
+from churnsim.core.rng import gaussian, gaussians, unit, units
 from churnsim.engine.recorder import _aggregates
 from churnsim.mechanisms import choice, delivery, environment, money, relationships, salesforce, satisfaction, threats
 from churnsim.mechanisms.contagion import log_multiplier
@@ -203,13 +203,6 @@ def test_gaussian_and_gaussians_interpolate_the_normal_table(key, slots):
     expected = oracles.gaussian(oracles.unit(key, slots))
     assert_same(gaussians(key, slots), expected, "gaussians")
     assert_same(np.array([gaussian(key, i) for i in slots], dtype=np.float64), expected, "gaussian")
-
-
-@SETTINGS
-@given(key=keys, slots=slot_lists.map(np.unique), seed=st.integers(0, 2**32))
-def test_below_keeps_the_slots_whose_draw_is_below_their_chance(key, slots, seed):
-    chance = _mixed(np.random.Generator(np.random.PCG64(seed)), len(slots), 0.0, 1.0)
-    assert_same(below(slots, key, chance), oracles.below(slots, key, chance))
 
 
 # ---- pricing -------------------------------------------------------------------------------------------------

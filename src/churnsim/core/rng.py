@@ -30,7 +30,7 @@ from scipy.special import ndtri
 
 from churnsim.core.jit import kernel, rule
 
-__all__ = ["GAMMA", "MIX1", "MIX2", "NORMAL_CELLS", "NORMAL_TABLE", "RandomStreams", "below", "gaussian", "gaussians",
+__all__ = ["GAMMA", "MIX1", "MIX2", "NORMAL_CELLS", "NORMAL_TABLE", "RandomStreams", "gaussian", "gaussians",
            "run_seed", "unit", "units"]
 
 _MONTH_OFFSET = 1 << 20  # months may be negative during burn-in; keys must be non-negative
@@ -92,18 +92,6 @@ def gaussians(key, slots):
     for j in range(len(slots)):
         out[j] = gaussian(key, slots[j])
     return out
-
-
-@kernel
-def below(slots, key, chance):
-    """``slots[units(key, slots) < chance]``: the slots whose draw under ``key`` falls below their chance."""
-    out = np.empty(len(slots), np.int64)
-    m = 0
-    for j in range(len(slots)):
-        if unit(key, slots[j]) < chance[j]:
-            out[m] = slots[j]
-            m += 1
-    return out[:m]
 
 
 class RandomStreams:
