@@ -105,8 +105,9 @@ def test_sweeps_default_to_the_joblib_launcher_on_every_core_and_the_basic_one_s
 
 
 def test_workers_default_to_one_thread_but_keep_what_the_user_set(monkeypatch):
-    for name in THREAD_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    for name in THREAD_VARIABLES:  # setenv first, so that monkeypatch restores even a variable that was unset:
+        monkeypatch.setenv(name, "")  # left at 1 in this process, NUMBA_NUM_THREADS makes numba refuse to compile
+        monkeypatch.delenv(name)      # later once its threads run (pool of 1 launched, then 2 asked for)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     SingleThreadedWorkers().on_multirun_start(config=None)
     assert {name: os.environ[name] for name in THREAD_VARIABLES} == {
