@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from churnsim.core.config import OutputConfig
 from churnsim.core.hydra_schemas import CONF_DIR, register_schemas
@@ -104,14 +104,64 @@ def test_sweeps_default_to_the_joblib_launcher_on_every_core_and_the_basic_one_s
     assert _launcher("hydra/launcher=basic")._target_.endswith(".BasicLauncher")
 
 
-def test_workers_default_to_one_thread_but_keep_what_the_user_set(monkeypatch):
+def _sweep_config(*overrides: str) -> DictConfig:
+    return OmegaConf.create({"hydra": {"launcher": OmegaConf.to_container(_launcher(*overrides))}})
+
+
+def test_workers_default_to_one_thread_but_keep_what_the_user_set_and_get_the_rest_back(monkeypatch):
     for name in THREAD_VARIABLES:  # setenv first, so that monkeypatch restores even a variable that was unset:
         monkeypatch.setenv(name, "")  # left at 1 in this process, NUMBA_NUM_THREADS makes numba refuse to compile
-        monkeypatch.delenv(name)      # later once its threads run (pool of 1 launched, then 2 asked for)
+        monkeypatch.delenv(name)      # later once its threads run
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    SingleThreadedWorkers().on_multirun_start(config=None)
-    assert {name: os.environ[name] for name in THREAD_VARIABLES} == {
+    workers, config = SingleThreadedWorkers(), _sweep_config("hydra.launcher.n_jobs=2")
+    workers.on_multirun_start(config=config)
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == {
         name: "3" if name == "OMP_NUM_THREADS" else "1" for name in THREAD_VARIABLES}
+    workers.on_multirun_end(config=config)
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == {
+        name: "3" if name == "OMP_NUM_THREADS" else None for name in THREAD_VARIABLES}
+
+
+@pytest.mark.parametrize("overrides", [("hydra/launcher=basic",), ("hydra.launcher.n_jobs=1",)])
+def test_a_sweep_whose_jobs_run_in_this_process_leaves_the_thread_variables_alone(monkeypatch, overrides):
+    """Its jobs run beside this process's numba, which cannot change its pool's size once started."""
+    for name in THREAD_VARIABLES:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    SingleThreadedWorkers().on_multirun_start(config=_sweep_config(*overrides))
+    assert not any(name in os.environ for name in THREAD_VARIABLES)
+
+
+def test_numba_still_compiles_after_a_sweep_ran_beside_its_started_threads():
+    """In one process: numba's threads start (a parallel loop runs), a sweep runs its jobs here (basic launcher)
+    and then one runs them in workers; each time numba compiles afterwards. With NUMBA_NUM_THREADS changed under a
+    started pool, numba raises at its next compile (seen on a clean checkout, with no kernel cached yet)."""
+    script = """
+import numpy as np
+from numba import njit, prange
+from omegaconf import OmegaConf
+from churnsim.workers import SingleThreadedWorkers
+
+@njit(parallel=True)
+def start(x):
+    for i in prange(len(x)):
+        x[i] += 1
+
+start(np.zeros(8))
+for target, n_jobs in (("hydra._internal.core_plugins.basic_launcher.BasicLauncher", None),
+                       ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher", 2)):
+    config = OmegaConf.create({"hydra": {"launcher": {"_target_": target, "n_jobs": n_jobs}}})
+    workers = SingleThreadedWorkers()
+    workers.on_multirun_start(config=config)
+    if n_jobs is None:
+        print(njit(lambda x: x + 1)(1))  # a job of the sweep compiling a kernel
+    workers.on_multirun_end(config=config)
+    print(njit(lambda x: x + 2)(1))  # the process going on
+"""
+    env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "3", "3"]
 
 
 def test_ray_local_starts_a_cluster_on_loopback_with_one_thread_per_job():

@@ -1,11 +1,12 @@
 """Writing one run's outputs: schema-checked Parquet tables, the summary, and the provenance record.
 
 Each file is written under a temporary name in the run directory and moved into place with ``os.replace`` once
-every table is complete, and ``summary.json`` is written last: it is the run's completion marker. A directory
-holding ``summary.json`` holds a complete run (:func:`finished_run` checks the rest is there too); one without it
-holds nothing to read as a result. A run writing into a directory hands its tables to a :class:`RunWriter` as it
-goes, which appends them to their Parquet files a row group at a time, so the tables never need to be in memory
-whole.
+every file is complete, ``summary.json`` last: it is the run's completion marker. The moves happen together with
+Ctrl-C and ``SIGTERM`` held back until they are done, so an interrupted run leaves either every file in place or
+only hidden temporary names. A directory holding ``summary.json`` holds a complete run (:func:`finished_run` checks
+the rest is there too); one without it holds nothing to read as a result. A run writing into a directory hands
+its tables to a :class:`RunWriter` as it goes, which appends them to their Parquet files a row group at a time, so
+the tables never need to be in memory whole.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import functools
 import json
 import os
 import platform
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,11 +116,22 @@ class RunWriter:
         missing = [name for name in self.tables if name not in self._files]
         if missing:
             raise SchemaError(f"tables {missing} were never written")
-        for name in sorted(self._files, key=lambda name: OUTPUT_FILES.index(f"{name}.parquet")):
+        order = sorted(self._files, key=lambda name: OUTPUT_FILES.index(f"{name}.parquet"))
+        for name in order:
             self._files[name].close()
-            os.replace(_temporary(self._path(name)), self._path(name))
-        _write_json(self.run_dir / "run.json", provenance(result, cfg, resolved))
-        _write_json(self.run_dir / "summary.json", result.summary)
+        records = {self.run_dir / "run.json": provenance(result, cfg, resolved),
+                   self.run_dir / "summary.json": result.summary}
+        try:
+            for path, record in records.items():
+                _temporary(path).write_text(_json_text(record), encoding="utf-8")
+            with _interrupts_held():  # all in place, or none: the marker last
+                for name in order:
+                    os.replace(_temporary(self._path(name)), self._path(name))
+                for path in records:
+                    os.replace(_temporary(path), path)
+        finally:
+            for path in records:
+                _temporary(path).unlink(missing_ok=True)
 
     def _path(self, name: str) -> Path:
         return self.run_dir / f"{name}.parquet"
@@ -187,21 +200,22 @@ def _temporary(path: Path, process: str | None = None) -> Path:
     return path.with_name(f".{path.name}.{process or os.getpid()}.tmp")
 
 
+def _json_text(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=_plain) + "\n"
+
+
 @contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it onto ``path`` if the block succeeds, else delete it."""
-    tmp = _temporary(path)
+def _interrupts_held() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM for the block (where the platform can), delivering them after it."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        yield tmp
-        os.replace(tmp, path)
+        yield
     finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    text = json.dumps(obj, indent=2, default=_plain)
-    with _atomic(path) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _plain(obj: Any) -> Any:
