@@ -210,6 +210,81 @@ def considering(live: np.ndarray, since_month: np.ndarray, month: int, propensit
     return slots[unit(key, slots) < chance]
 
 
+def value_components(incumbent: np.ndarray, taste: np.ndarray, memory: np.ndarray, price_paid: np.ndarray,
+                     offer_from: np.ndarray, offer_discount: np.ndarray, relationship: np.ndarray,
+                     pull_supplier: np.ndarray, pull: np.ndarray, money_lost_months: np.ndarray,
+                     list_price: np.ndarray, reputation: np.ndarray, brand: np.ndarray,
+                     b: BehaviourConfig) -> np.ndarray:
+    """Oracle of ``choice.value_components`` and ``choice._component_row``: (m, K, 9) components of m choosers,
+    ``incumbent`` -1 for one entering the market (the old numpy ``value_components`` over a ``ChoiceSet``)."""
+    m, k = len(incumbent), len(list_price)
+    inc = (incumbent[:, None] == np.arange(k)[None, :])
+    taste = taste.astype(np.float64)
+    levels = np.where(inc[:, :, None], memory[:, None, :].astype(np.float64), reputation[None, :, :])
+    price = np.where(inc, price_paid[:, None].astype(np.float64), list_price[None, :])
+    offered = offer_from[:, None] == np.arange(k)[None, :]
+    out = np.zeros((m, k, 9))
+    out[:, :, :3] = b.choice_beta * taste[:, None, :3] * levels
+    out[:, :, 3] = -b.choice_beta * taste[:, 3:4] * price
+    out[:, :, 4] = np.where(offered, b.choice_beta * taste[:, 3:4] * list_price[None, :] * offer_discount[:, None], 0.0)
+    out[:, :, 5] = brand[None, :]
+    out[:, :, 6] = np.where(pull_supplier[:, None] == np.arange(k)[None, :], b.relationship_weight * pull[:, None], 0.0)
+    out[:, :, 7] = np.where(inc, b.relationship_weight * relationship[:, None], 0.0)
+    entering = incumbent < 0
+    cost = b.procedural_cost + b.money_lost_weight * money_lost_months.astype(np.float64)
+    out[:, :, 8] = np.where(inc | entering[:, None], 0.0, -cost[:, None])
+    return out
+
+
+def choice_components(acc, slots: np.ndarray, month: int, list_price: np.ndarray, reputation: np.ndarray,
+                      brand: np.ndarray, b: BehaviourConfig, entering: bool) -> np.ndarray:
+    """The components of account table ``acc``'s ``slots`` (the old ``choice_set`` and ``ChoiceSet.entering``)."""
+    m, none = len(slots), np.full(len(slots), -1)
+    if entering:
+        return value_components(none, acc.taste[slots], acc.mem[slots], np.ones(m), none, np.zeros(m), np.zeros(m),
+                                none, np.zeros(m), np.zeros(m), list_price, reputation, brand, b)
+    off = price_discount(slots, month, acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end,
+                         acc.promo_discount)
+    paid = list_price[acc.supplier[slots]] * (1 - off) + acc.margin_hit[slots]
+    penalty = np.where(acc.contract_end[slots] > month, acc.exit_penalty_months[slots], 0)
+    lost = (penalty + acc.points_months[slots] + acc.bundle_months[slots]).astype(np.float64)
+    return value_components(acc.supplier[slots].astype(np.int64), acc.taste[slots], acc.mem[slots], paid,
+                            acc.offer_from[slots].astype(np.int64), acc.offer_discount[slots],
+                            acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
+                            acc.pull_supplier[slots].astype(np.int64), acc.pull[slots], lost, list_price, reputation,
+                            brand, b)
+
+
+def choose(utility: np.ndarray, u: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Oracle of ``choice._pick``: logit draw by inverting the cumulative distribution (the old numpy ``choose``)."""
+    utility = np.where(present[None, :], utility, -np.inf)
+    z = np.exp(utility - utility.max(axis=1, keepdims=True))
+    cum = np.cumsum(z, axis=1)
+    return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), utility.shape[1] - 1)
+
+
+def main_reason(components: np.ndarray, chosen: np.ndarray, incumbent: np.ndarray) -> np.ndarray:
+    """Oracle of ``choice._reason`` (the old numpy ``main_reason``)."""
+    rows = np.arange(len(chosen))
+    gain = components[rows, chosen, :7] - components[rows, incumbent, :7]
+    return np.array([code(c) for c in ("quality", "service", "logistics", "price", "competitor_offer", "brand",
+                                       "salesperson_left")], dtype=np.int8)[np.argmax(gain, axis=1)]
+
+
+def choose_suppliers(acc, slots: np.ndarray, month: int, key: np.uint64, list_price: np.ndarray,
+                     reputation: np.ndarray, brand: np.ndarray, present: np.ndarray, b: BehaviourConfig,
+                     entering: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Oracle of ``choice.choose_suppliers``: (chosen, reason or -1) (the old ``decide`` after consideration)."""
+    comps = choice_components(acc, slots, month, list_price, reputation, brand, b, entering)
+    chosen = choose(comps.sum(axis=2), unit(key, slots), present)
+    reason = np.full(len(slots), -1, np.int8)
+    if not entering:
+        incumbent = acc.supplier[slots].astype(np.int64)
+        switched = chosen != incumbent
+        reason[switched] = main_reason(comps[switched], chosen[switched], incumbent[switched])
+    return chosen, reason
+
+
 # ---- churnsim.mechanisms.reputation -------------------------------------------------------------------------
 
 def reputation(live: np.ndarray, supplier: np.ndarray, mem: np.ndarray, quality_s: np.ndarray,

@@ -18,8 +18,8 @@ from churnsim.core.rng import RandomStreams, gaussians, units
 from churnsim.mechanisms import money, satisfaction
 from churnsim.mechanisms.choice import (
     COMPONENTS,
-    ChoiceSet,
     choose,
+    choose_suppliers,
     considering,
     main_reason,
     value_components,
@@ -602,42 +602,68 @@ def test_consideration_probability_formula_and_each_trigger_raises_it():
                      threat_refused=True, contagion=1.5) == pytest.approx(1 - np.exp(-h))
 
 
-def _choice_set() -> ChoiceSet:
-    """Row 0: customer of 0 with an offer from 1 and a former rep at 2; row 1: entering; row 2: customer of 2."""
-    return ChoiceSet(
-        incumbent=np.array([0, -1, 2]), taste=np.array([[0.3, 0.3, 0.2, 0.2]] * 3),
-        memory=np.array([[0.9, 0.8, 1.0], [0.5, 0.5, 0.5], [0.6, 0.7, 0.8]]), price_paid=np.array([0.95, 1.0, 1.1]),
-        offer_from=np.array([1, -1, 0]), offer_discount=np.array([0.1, 0.0, 0.2]),
-        relationship=np.array([0.6, 0.0, 0.3]), pull_supplier=np.array([2, -1, -1]), pull=np.array([0.4, 0, 0]),
-        money_lost_months=np.array([3.0, 0.0, 0.0]))
+def _choosers() -> AccountTable:
+    """Slot 0: customer of 0 paying 5 % off, with an offer from 1, a former rep at 2 and 3 months' exit penalty in
+    term; slot 1: about to enter the market; slot 2: customer of 2 at list price, with an offer from 0."""
+    acc = new_accounts(AccountsConfig(), np.zeros(3, np.int32), RandomStreams(0).generator("test"))
+    acc.taste[:] = [0.3, 0.3, 0.2, 0.2]
+    acc.mem[:] = [[0.9, 0.8, 1.0], [0.5, 0.5, 0.5], [0.6, 0.7, 0.8]]
+    acc.supplier[:] = [0, -1, 2]
+    acc.discount[:] = [0.05, 0, 0]
+    acc.contract_end[:] = [12, NO_CONTRACT, NO_CONTRACT]
+    acc.exit_penalty_months[:] = [3, 0, 2]  # slot 2's is not in term
+    acc.offer_from[:], acc.offer_discount[:] = [1, 1, 0], [0.1, 0.3, 0.2]  # an entrant has no offer yet
+    acc.rc_firm[:], acc.rc_rep[:] = [0.4, 0, 0.3], [0.2, 0, 0]
+    acc.pull_supplier[:], acc.pull[:] = [2, -1, -1], [0.4, 0, 0]
+    return acc
 
 
 def test_value_components_per_the_rule():
     b = BehaviourConfig()
     list_price, brand = np.array([1.0, 0.9, 1.1]), np.array([0.2, 0.0, -0.1])
     reputation = np.array([[0.8, 0.7, 0.9], [0.7, 0.8, 0.95], [0.75, 0.75, 0.85]])
-    comps = value_components(_choice_set(), list_price, reputation, brand, b)
+    acc, month = _choosers(), 0
+    staying = value_components(np.array([0, 2]), acc, month, list_price, reputation, brand, b)
+    entering = value_components(np.array([1]), acc, month, list_price, reputation, brand, b, entering=True)
+    comps = np.concatenate([staying[:1], entering, staying[1:]])
     assert comps.shape == (3, 3, len(COMPONENTS))
     c = {name: comps[:, :, i] for i, name in enumerate(COMPONENTS)}
-    beta = b.choice_beta
+    beta, close = b.choice_beta, {"rtol": 1e-6}  # float32 columns
     # switching cost only for non-incumbents of an account that has an incumbent
     lost = b.procedural_cost + b.money_lost_weight * 3
     np.testing.assert_allclose(c["switching_cost"], [[0, -lost, -lost], [0, 0, 0],
-                                                     [-b.procedural_cost, -b.procedural_cost, 0]])
+                                                     [-b.procedural_cost, -b.procedural_cost, 0]], **close)
     # relationship only for the incumbent
-    np.testing.assert_allclose(c["relationship"], [[1.5 * 0.6, 0, 0], [0, 0, 0], [0, 0, 1.5 * 0.3]])
+    np.testing.assert_allclose(c["relationship"], [[1.5 * 0.6, 0, 0], [0, 0, 0], [0, 0, 1.5 * 0.3]], **close)
     # the offer only for the offerer
     np.testing.assert_allclose(c["competitor_offer"], [[0, beta * 0.2 * 0.9 * 0.1, 0], [0, 0, 0],
-                                                       [beta * 0.2 * 1.0 * 0.2, 0, 0]])
-    np.testing.assert_allclose(c["salesperson_left"], [[0, 0, b.relationship_weight * 0.4], [0, 0, 0], [0, 0, 0]])
+                                                       [beta * 0.2 * 1.0 * 0.2, 0, 0]], **close)
+    np.testing.assert_allclose(c["salesperson_left"], [[0, 0, b.relationship_weight * 0.4], [0, 0, 0], [0, 0, 0]],
+                               **close)
     # own experience for the incumbent, reputation for rivals
-    np.testing.assert_allclose(c["quality"][0], beta * 0.3 * np.array([0.9, 0.7, 0.75]))
-    np.testing.assert_allclose(c["service"][1], beta * 0.3 * reputation[:, 1])
-    np.testing.assert_allclose(c["logistics"][2], beta * 0.2 * np.array([0.9, 0.95, 0.8]))
+    np.testing.assert_allclose(c["quality"][0], beta * 0.3 * np.array([0.9, 0.7, 0.75]), **close)
+    np.testing.assert_allclose(c["service"][1], beta * 0.3 * reputation[:, 1], **close)
+    np.testing.assert_allclose(c["logistics"][2], beta * 0.2 * np.array([0.9, 0.95, 0.8]), **close)
     # price: the incumbent at the price paid, rivals at list price, always a cost
     np.testing.assert_allclose(c["price"], -beta * 0.2 * np.array([[0.95, 0.9, 1.1], [1.0, 0.9, 1.1],
-                                                                   [1.0, 0.9, 1.1]]))
+                                                                   [1.0, 0.9, 1.1]]), **close)
     np.testing.assert_allclose(c["brand"], np.tile(brand, (3, 1)))
+
+
+def test_choice_draws_the_logit_of_the_summed_components_and_names_the_largest_gain():
+    b = BehaviourConfig()
+    list_price, brand = np.array([1.0, 0.9, 1.1]), np.array([0.2, 0.0, -0.1])
+    reputation = np.array([[0.8, 0.7, 0.9], [0.7, 0.8, 0.95], [0.75, 0.75, 0.85]])
+    acc, slots, present = _choosers(), np.array([0, 2]), np.array([True, True, False])
+    key = RandomStreams(5).key("decision.choice", 0)
+    comps = value_components(slots, acc, 0, list_price, reputation, brand, b)
+    chosen, reason = choose_suppliers(slots, acc, 0, key, list_price, reputation, brand, present, b)
+    np.testing.assert_array_equal(chosen, choose(comps.sum(axis=2), units(key, slots), present))
+    assert not (chosen == 2).any()  # not in the market
+    switched = chosen != acc.supplier[slots]
+    np.testing.assert_array_equal(reason[switched], main_reason(comps[switched], chosen[switched],
+                                                                acc.supplier[slots][switched].astype(np.int64)))
+    assert (reason[~switched] == -1).all()
 
 
 def test_choose_frequencies_match_softmax():

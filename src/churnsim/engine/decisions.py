@@ -11,9 +11,8 @@ import mesa
 import numpy as np
 
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.rng import units
 from churnsim.engine.agents import AccountAgent
-from churnsim.mechanisms.choice import choice_set, choose, considering, main_reason, value_components
+from churnsim.mechanisms.choice import choose_suppliers, considering
 from churnsim.state.accounts import AccountTable
 
 __all__ = ["decide", "decide_reference"]
@@ -23,18 +22,15 @@ Switches = tuple[np.ndarray, np.ndarray, np.ndarray]  # (switching slots, chosen
 
 def decide(live: np.ndarray, acc: AccountTable, month: int, keys: tuple, list_price: np.ndarray,
            reputation: np.ndarray, brand: np.ndarray, present: np.ndarray, b: BehaviourConfig) -> Switches:
-    """The decision rule over arrays. Only the few accounts that consider leaving get a choice set.
+    """The decision rule over arrays: who considers leaving, and whom they choose (compiled loops over the table).
 
     Args:
         keys: this month's keys of :data:`churnsim.mechanisms.choice.STREAMS`.
     """
     slots = considering(live, acc, month, keys[0], b)
-    cs = choice_set(acc, slots, month, list_price)
-    comps = value_components(cs, list_price, reputation, brand, b)
-    chosen = choose(comps.sum(axis=2), units(keys[1], slots), present)
-    switched = chosen != cs.incumbent
-    reason = main_reason(comps[switched], chosen[switched], cs.incumbent[switched])
-    return slots[switched], chosen[switched], reason
+    chosen, reason = choose_suppliers(slots, acc, month, keys[1], list_price, reputation, brand, present, b)
+    switched = chosen != acc.supplier[slots]
+    return slots[switched], chosen[switched], reason[switched]
 
 
 def decide_reference(model: mesa.Model) -> Switches:

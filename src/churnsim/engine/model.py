@@ -37,7 +37,7 @@ from churnsim.mechanisms import (
     satisfaction,
     threats,
 )
-from churnsim.mechanisms.choice import ChoiceSet, choose, value_components
+from churnsim.mechanisms.choice import choose_suppliers
 from churnsim.mechanisms.innovation import product_value
 from churnsim.mechanisms.money import ledger_of, revenue
 from churnsim.mechanisms.reputation import reputation
@@ -188,10 +188,9 @@ class MarketModel(mesa.Model):
         # initial_market, are not entrants, even those whose history starts this month)
         entering = np.arange(self._entered_by(month - 1), self.n_entered)
         if len(entering):
-            comps = value_components(ChoiceSet.entering(acc, entering), self.list_prices(), self.reputation(),
-                                     self.sup.brand, self.cfg.market.behaviour)
-            chosen = choose(comps.sum(axis=2), self.streams.uniform_at("entry.choice", month, entering),
-                            self.present())
+            chosen, _ = choose_suppliers(entering, acc, month, self.streams.key("entry.choice", month),
+                                         self.list_prices(), self.reputation(), self.sup.brand, self.present(),
+                                         self.cfg.market.behaviour, entering=True)
             acc.status[entering] = ACTIVE
             self.live = np.concatenate([self.live, entering])  # entrants take the slots after every one before
             acc.first_supplier[entering] = chosen

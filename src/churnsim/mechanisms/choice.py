@@ -22,8 +22,10 @@ enter cannot be chosen) with logit probabilities ``P(k) ∝ exp(U_k)``, ``U_k = 
 - relationship: ``relationship_weight × (firm-owned + rep-owned capital)`` for the incumbent;
 - switching_cost: for every rival, ``−(procedural_cost + money_lost_weight × (exit penalty in term + loyalty
   rewards forfeited + bundle discounts lost, months of revenue))``.
-Only the accounts that consider leaving get a choice set (a few per cent of the market a month): the choice is
-numpy over that small set, consideration a compiled loop over every account that may decide.
+Only the accounts that consider leaving choose (a few per cent of the market a month): consideration is a compiled
+loop over every account that may decide, the choice a compiled loop over those few (:func:`choose_suppliers`);
+both read the account table directly. An account entering the market chooses the same way, with no incumbent:
+every supplier at its reputation and list price, no switching cost.
 Reason. A departure records the component with the largest gain of the chosen supplier over the incumbent
 among quality, service, logistics, price, competitor_offer, brand and salesperson_left.
 Sources: DESIGN §3.3; switching-cost types after Burnham, Frels & Mahajan (2003): procedural, financial, relational.
@@ -32,21 +34,19 @@ Sources: DESIGN §3.3; switching-cost types after Burnham, Frels & Mahajan (2003
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numba import prange
 
 from churnsim.core.codes import code
 from churnsim.core.config import BehaviourConfig
-from churnsim.core.jit import parallel_kernel
+from churnsim.core.jit import kernel, parallel_kernel, rule
 from churnsim.core.rng import unit
 from churnsim.mechanisms.contagion import log_multiplier
-from churnsim.mechanisms.pricing import shares_off_of
+from churnsim.mechanisms.pricing import share_off
 from churnsim.state.accounts import AccountTable
 
-__all__ = ["COMPONENTS", "STREAMS", "ChoiceSet", "choice_set", "choose", "considering", "main_reason",
-           "money_lost_months", "value_components"]
+__all__ = ["COMPONENTS", "STREAMS", "choose", "choose_suppliers", "considering", "main_reason", "value_components"]
 
 COMPONENTS = ("quality", "service", "logistics", "price", "competitor_offer", "brand", "salesperson_left",
               "relationship", "switching_cost")
@@ -92,85 +92,195 @@ def _consider(live, since_month, month, propensity, satisfaction, contract_end, 
         flags[j] = u < -x and u < -math.expm1(x)
 
 
-@dataclass
-class ChoiceSet:
-    """What one considering account (a row) knows; ``incumbent`` is -1 for an account entering the market."""
-
-    incumbent: np.ndarray  # (m,) int
-    taste: np.ndarray  # (m, 4)
-    memory: np.ndarray  # (m, 3) remembered quality, service, logistics
-    price_paid: np.ndarray  # (m,) incumbent's price after discounts, plus margin lost (parallel trading, channel)
-    offer_from: np.ndarray  # (m,) int, -1 none
-    offer_discount: np.ndarray  # (m,)
-    relationship: np.ndarray  # (m,) firm-owned + rep-owned capital with the incumbent
-    pull_supplier: np.ndarray  # (m,) int, -1 none
-    pull: np.ndarray  # (m,)
-    money_lost_months: np.ndarray  # (m,) exit penalty in term + forfeited rewards + bundle advantages
-
-    @classmethod
-    def entering(cls, acc: AccountTable, slots: np.ndarray) -> ChoiceSet:
-        """What accounts entering the market know: tastes and the memory they start with; no incumbent."""
-        m, none = len(slots), np.full(len(slots), -1)
-        return cls(incumbent=none, taste=acc.taste[slots], memory=acc.mem[slots], price_paid=np.ones(m),
-                   offer_from=none, offer_discount=np.zeros(m), relationship=np.zeros(m), pull_supplier=none,
-                   pull=np.zeros(m), money_lost_months=np.zeros(m))
-
-
-def money_lost_months(acc: AccountTable, slots: np.ndarray, month: int) -> np.ndarray:
-    """Months of revenue ``slots`` would lose by switching: exit penalty in term, rewards, bundle discounts."""
-    penalty = np.where(acc.contract_end[slots] > month, acc.exit_penalty_months[slots], 0)
-    return (penalty + acc.points_months[slots] + acc.bundle_months[slots]).astype(np.float64)
-
-
-def choice_set(acc: AccountTable, slots: np.ndarray, month: int, list_price: np.ndarray) -> ChoiceSet:
-    """What the considering accounts ``slots`` know when they choose, with the suppliers' ``list_price``."""
-    paid = list_price[acc.supplier[slots]] * (1 - shares_off_of(acc, slots, month)) + acc.margin_hit[slots]
-    return ChoiceSet(
-        incumbent=acc.supplier[slots].astype(np.int64), taste=acc.taste[slots], memory=acc.mem[slots],
-        price_paid=paid, offer_from=acc.offer_from[slots].astype(np.int64), offer_discount=acc.offer_discount[slots],
-        relationship=acc.rc_firm[slots].astype(np.float64) + acc.rc_rep[slots],
-        pull_supplier=acc.pull_supplier[slots].astype(np.int64), pull=acc.pull[slots],
-        money_lost_months=money_lost_months(acc, slots, month))
-
-
-def value_components(cs: ChoiceSet, list_price: np.ndarray, reputation: np.ndarray, brand: np.ndarray,
-                     b: BehaviourConfig) -> np.ndarray:
-    """Utility components, shape (m accounts, K suppliers, len(COMPONENTS)), in logit units."""
-    m, k = len(cs.incumbent), len(list_price)
-    inc = (cs.incumbent[:, None] == np.arange(k)[None, :])
-    taste = cs.taste.astype(np.float64)
-    levels = np.where(inc[:, :, None], cs.memory[:, None, :].astype(np.float64), reputation[None, :, :])
-    price = np.where(inc, cs.price_paid[:, None].astype(np.float64), list_price[None, :])
-    offered = cs.offer_from[:, None] == np.arange(k)[None, :]
-    out = np.zeros((m, k, len(COMPONENTS)))
-    out[:, :, :3] = b.choice_beta * taste[:, None, :3] * levels
-    out[:, :, 3] = -b.choice_beta * taste[:, 3:4] * price
-    out[:, :, 4] = np.where(offered, b.choice_beta * taste[:, 3:4] * list_price[None, :]
-                            * cs.offer_discount[:, None], 0.0)
-    out[:, :, 5] = brand[None, :]
-    out[:, :, 6] = np.where(cs.pull_supplier[:, None] == np.arange(k)[None, :],
-                            b.relationship_weight * cs.pull[:, None], 0.0)
-    out[:, :, 7] = np.where(inc, b.relationship_weight * cs.relationship[:, None], 0.0)
-    entering = cs.incumbent < 0
-    cost = b.procedural_cost + b.money_lost_weight * cs.money_lost_months.astype(np.float64)
-    out[:, :, 8] = np.where(inc | entering[:, None], 0.0, -cost[:, None])
+def value_components(slots: np.ndarray, acc: AccountTable, month: int, list_price: np.ndarray,
+                     reputation: np.ndarray, brand: np.ndarray, b: BehaviourConfig,
+                     entering: bool = False) -> np.ndarray:
+    """Utility components of accounts ``slots``, shape (len(slots), K suppliers, len(:data:`COMPONENTS`)), in logit
+    units: what :func:`choose_suppliers` sums (the module docstring). ``entering``: they have no incumbent yet."""
+    out = np.empty((len(slots), len(list_price), len(COMPONENTS)))
+    _components_of(np.asarray(slots, dtype=np.int64), entering, month, *_columns(acc), list_price, reputation, brand,
+                   b.choice_beta, b.relationship_weight, b.procedural_cost, b.money_lost_weight, out)
     return out
 
 
-def choose(utility: np.ndarray, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-    """Draw a supplier per row from logit probabilities by inverting the cumulative distribution at ``u``.
+def choose_suppliers(slots: np.ndarray, acc: AccountTable, month: int, key: np.uint64, list_price: np.ndarray,
+                     reputation: np.ndarray, brand: np.ndarray, present: np.ndarray, b: BehaviourConfig,
+                     entering: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The supplier each of accounts ``slots`` chooses (staying included) and, for one that leaves its incumbent,
+    the reason code of the switch (-1 otherwise, and for every account ``entering`` the market).
 
-    Suppliers not ``present`` (a (K,) mask; default all) are not in the market and have probability 0.
+    Args:
+        key: the key of this month's choice draws (slot ``i`` draws ``unit(key, i)``).
+        list_price, reputation, brand, present: the suppliers' this month ((K,), (K, 3), (K,), (K,) bool).
     """
+    slots = np.asarray(slots, dtype=np.int64)
+    chosen, reason = np.empty(len(slots), np.int64), np.empty(len(slots), np.int8)
+    _choose(slots, entering, month, key, *_columns(acc), list_price, reputation, brand, present, b.choice_beta,
+            b.relationship_weight, b.procedural_cost, b.money_lost_weight,
+            np.empty((len(slots), len(list_price))), chosen, reason)
+    return chosen, reason
+
+
+def _columns(acc: AccountTable) -> tuple:
+    """The account table's columns a choice reads, in the order the kernels take them."""
+    return (acc.supplier, acc.taste, acc.mem, acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end,
+            acc.promo_discount, acc.margin_hit, acc.offer_from, acc.offer_discount, acc.rc_firm, acc.rc_rep,
+            acc.pull_supplier, acc.pull, acc.exit_penalty_months, acc.points_months, acc.bundle_months)
+
+
+@rule
+def _account_terms(i, entering, month, supplier, discount, contract_end, contract_discount, promo_end,
+                   promo_discount, margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months,
+                   procedural_cost, money_lost_weight):
+    """(incumbent, share off its list price, relationship capital, cost of leaving it) of account slot ``i``; an
+    account ``entering`` has no incumbent (-1) and nothing to lose."""
+    if entering:
+        return np.int64(-1), 0.0, 0.0, 0.0
+    incumbent = np.int64(supplier[i])
+    off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount)
+    relationship = np.float64(rc_firm[i]) + np.float64(rc_rep[i])
+    # months of revenue lost by switching, summed in float32 as the account table holds them
+    penalty = exit_penalty_months[i] if contract_end[i] > month else np.float32(0)
+    money_lost = np.float64(penalty + points_months[i] + bundle_months[i])
+    return incumbent, off, relationship, procedural_cost + money_lost_weight * money_lost
+
+
+@rule
+def _component_row(i, s, incumbent, off, relationship, switching_cost, taste, mem, offer_from, offer_discount,
+                   pull_supplier, pull, margin_hit, list_price, reputation, brand, beta, relationship_weight):
+    """The nine components (:data:`COMPONENTS`) of supplier ``s`` for account slot ``i``, whose terms with its
+    ``incumbent`` (-1: none) :func:`_account_terms` gives. An account entering the market has no offer and no
+    former salesperson to follow."""
+    mine = s == incumbent
+    if mine:
+        l0, l1, l2 = np.float64(mem[i, 0]), np.float64(mem[i, 1]), np.float64(mem[i, 2])
+        price = list_price[s] * (1 - off) + np.float64(margin_hit[i])
+    else:
+        l0, l1, l2 = reputation[s, 0], reputation[s, 1], reputation[s, 2]
+        price = list_price[s]
+    t3 = np.float64(taste[i, 3])
+    offer = beta * t3 * list_price[s] * np.float64(offer_discount[i]) if incumbent >= 0 and offer_from[i] == s else 0.0
+    # in float32, as the pull is held (and as numpy multiplies a float32 column by a Python float)
+    left = np.float64(np.float32(relationship_weight) * pull[i]) if incumbent >= 0 and pull_supplier[i] == s else 0.0
+    kept = relationship_weight * relationship if mine else 0.0
+    switch = 0.0 if mine or incumbent < 0 else -switching_cost
+    return (beta * np.float64(taste[i, 0]) * l0, beta * np.float64(taste[i, 1]) * l1,
+            beta * np.float64(taste[i, 2]) * l2, -beta * t3 * price, offer, brand[s], left, kept, switch)
+
+
+@rule
+def _total(c):
+    """The sum of nine components in numpy's pairwise order (eight in a tree, then the ninth)."""
+    return ((c[0] + c[1]) + (c[2] + c[3])) + ((c[4] + c[5]) + (c[6] + c[7])) + c[8]
+
+
+@rule
+def _pick(utility, u):
+    """The supplier drawn by inverting the cumulative logit distribution of one row of ``utility`` at ``u``;
+    a supplier at ``-inf`` (not in the market) has probability 0."""
+    k = len(utility)
+    top = utility[0]
+    for s in range(1, k):
+        top = max(top, utility[s])
+    cum = np.empty(k)
+    running = 0.0
+    for s in range(k):
+        running += math.exp(utility[s] - top)
+        cum[s] = running
+    target, count = u * running, 0
+    for s in range(k):
+        count += target >= cum[s]
+    return min(count, k - 1)
+
+
+@rule
+def _reason(chosen_row, incumbent_row, reason_codes):
+    """Reason code of a switch: the first of the reason components with the largest gain of chosen over incumbent."""
+    best, arg = chosen_row[0] - incumbent_row[0], 0
+    for c in range(1, len(reason_codes)):
+        gain = chosen_row[c] - incumbent_row[c]
+        if gain > best:
+            best, arg = gain, c
+    return reason_codes[arg]
+
+
+@parallel_kernel
+def _choose(slots, entering, month, key, supplier, taste, mem, discount, contract_end, contract_discount, promo_end,
+            promo_discount, margin_hit, offer_from, offer_discount, rc_firm, rc_rep, pull_supplier, pull,
+            exit_penalty_months, points_months, bundle_months, list_price, reputation, brand, present, beta,
+            relationship_weight, procedural_cost, money_lost_weight, utility, chosen, reason):
+    """``chosen[j]``, ``reason[j]`` of ``slots[j]``; ``utility`` is room for one row of utilities per slot."""
+    k = len(list_price)
+    for j in prange(len(slots)):
+        i = slots[j]
+        inc, off, relationship, cost = _account_terms(
+            i, entering, month, supplier, discount, contract_end, contract_discount, promo_end, promo_discount,
+            margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months, procedural_cost,
+            money_lost_weight)
+        for s in range(k):
+            row = _component_row(i, s, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
+                                 pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
+                                 relationship_weight)
+            utility[j, s] = _total(row) if present[s] else -np.inf
+        pick = _pick(utility[j], unit(key, i))
+        chosen[j] = pick
+        reason[j] = -1
+        if inc >= 0 and pick != inc:
+            to = _component_row(i, pick, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
+                                pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
+                                relationship_weight)
+            stay = _component_row(i, inc, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
+                                  pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
+                                  relationship_weight)
+            reason[j] = _reason(to, stay, _REASON_CODES)
+
+
+@parallel_kernel
+def _components_of(slots, entering, month, supplier, taste, mem, discount, contract_end, contract_discount,
+                   promo_end, promo_discount, margin_hit, offer_from, offer_discount, rc_firm, rc_rep, pull_supplier,
+                   pull, exit_penalty_months, points_months, bundle_months, list_price, reputation, brand, beta,
+                   relationship_weight, procedural_cost, money_lost_weight, out):
+    """``out[j, s, c]``: component ``c`` of supplier ``s`` for ``slots[j]``."""
+    for j in prange(len(slots)):
+        i = slots[j]
+        inc, off, relationship, cost = _account_terms(
+            i, entering, month, supplier, discount, contract_end, contract_discount, promo_end, promo_discount,
+            margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months, procedural_cost,
+            money_lost_weight)
+        for s in range(len(list_price)):
+            row = _component_row(i, s, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
+                                 pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
+                                 relationship_weight)
+            for c in range(len(row)):
+                out[j, s, c] = row[c]
+
+
+def choose(utility: np.ndarray, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Draw a supplier per row of ``utility`` (m, K) from logit probabilities by inverting the cumulative
+    distribution at ``u`` (m,). Suppliers not ``present`` (a (K,) mask; default all) have probability 0."""
     if present is not None:
         utility = np.where(present[None, :], utility, -np.inf)
-    z = np.exp(utility - utility.max(axis=1, keepdims=True))
-    cum = np.cumsum(z, axis=1)
-    return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), utility.shape[1] - 1)
+    return _pick_rows(np.ascontiguousarray(utility, dtype=np.float64), np.asarray(u, dtype=np.float64))
+
+
+@kernel
+def _pick_rows(utility, u):
+    out = np.empty(len(u), np.int64)
+    for j in range(len(u)):
+        out[j] = _pick(utility[j], u[j])
+    return out
 
 
 def main_reason(components: np.ndarray, chosen: np.ndarray, incumbent: np.ndarray) -> np.ndarray:
-    """Reason code of each switch: the reason component with the largest gain of chosen over incumbent."""
-    rows = np.arange(len(chosen))
-    gain = components[rows, chosen, :_N_REASONS] - components[rows, incumbent, :_N_REASONS]
-    return _REASON_CODES[np.argmax(gain, axis=1)]
+    """Reason code of each switch (rows of ``components``, (m, K, len(COMPONENTS))): the reason component with the
+    largest gain of the chosen supplier over the incumbent."""
+    return _reasons(np.ascontiguousarray(components, dtype=np.float64), np.asarray(chosen, dtype=np.int64),
+                    np.asarray(incumbent, dtype=np.int64), _REASON_CODES)
+
+
+@kernel
+def _reasons(components, chosen, incumbent, reason_codes):
+    out = np.empty(len(chosen), np.int8)
+    for j in range(len(chosen)):
+        out[j] = _reason(components[j, chosen[j]], components[j, incumbent[j]], reason_codes)
+    return out
