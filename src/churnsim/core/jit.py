@@ -15,9 +15,13 @@ from __future__ import annotations
 import numba
 from numba import njit
 
-__all__ = ["JIT_OPTIONS", "kernel", "parallel_kernel", "rule", "use_threads"]
+__all__ = ["BLOCK", "JIT_OPTIONS", "kernel", "parallel_kernel", "rule", "use_threads"]
 
 JIT_OPTIONS = {"cache": True, "nogil": True, "boundscheck": False}
+
+BLOCK = 1 << 16
+"""Slots per block of a loop that counts per block and then adds the blocks up (integers: exact in any order), so
+that its blocks can run on separate threads; a fixed size, so the work does not depend on the thread count."""
 
 
 def kernel(function):

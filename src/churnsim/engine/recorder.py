@@ -107,7 +107,7 @@ class Recorder:
     def departures(self, slots: np.ndarray, frm: np.ndarray, to, reason: np.ndarray) -> None:
         """Accounts ``slots`` left suppliers ``frm`` for ``to`` (-1: left the market) for ``reason``."""
         controllable = is_controllable(reason)
-        np.add.at(self._departures, (frm.astype(np.int64), np.where(controllable, 0, 1)), 1)
+        self._departures += _counts(frm.astype(np.int64) * 2 + np.where(controllable, 0, 1), self._departures.shape)
         if self._reporting:
             self._focal_lost += np.bincount(np.asarray(reason)[frm == 0].astype(np.int64), minlength=len(REASONS))
         switch = np.broadcast_to(to, len(slots)) >= 0
@@ -116,13 +116,14 @@ class Recorder:
 
     def acquisitions(self, slots: np.ndarray, frm, to: np.ndarray) -> None:
         """Accounts ``slots`` were won by ``to`` (from ``frm``; -1 for a new account entering the market)."""
-        np.add.at(self._acquired, (to.astype(np.int64), self.accounts.tier[slots].astype(np.int64)), 1)
+        tiers = self._acquired.shape[1]
+        self._acquired += _counts(to.astype(np.int64) * tiers + self.accounts.tier[slots], self._acquired.shape)
         if np.all(np.broadcast_to(frm, len(slots)) < 0):
             self._log("entry", slots, self.accounts.rep[slots], -1, to, -1, False)
 
     def rep_moves(self, person: np.ndarray, frm: np.ndarray, to: np.ndarray, poached: np.ndarray) -> None:
         """Salespeople left ``frm`` for ``to`` (-1: left the market)."""
-        np.add.at(self._rep_quits, frm.astype(np.int64), 1)
+        self._rep_quits += _counts(frm.astype(np.int64), self._rep_quits.shape)
         self._log("rep_move", np.full(len(person), -1), person, frm, to, np.where(poached, -3, -2), False)
 
     def strategy_cost(self, cost: np.ndarray) -> None:
@@ -324,3 +325,8 @@ def summarise(monthly: pd.DataFrame, focal_lost_by_reason: np.ndarray, revenue_f
         "revenue_share_final": float(focal["revenue_share"].iloc[-1]),
         "satisfaction_mean": float(focal["satisfaction_mean"].mean()),
     }
+
+
+def _counts(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """How often each cell of an array of ``shape`` occurs among the flat indices ``flat`` (``np.add.at``, fast)."""
+    return np.bincount(np.asarray(flat, dtype=np.int64), minlength=int(np.prod(shape))).reshape(shape)

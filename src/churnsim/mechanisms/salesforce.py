@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import prange
 
 from churnsim.core.config import SalesForceConfig
-from churnsim.core.jit import kernel
+from churnsim.core.jit import BLOCK, parallel_kernel
 from churnsim.state.accounts import AccountTable
 from churnsim.state.reps import RepTable
 
@@ -76,27 +77,27 @@ def turnover(live: np.ndarray, acc: AccountTable, reps: RepTable, morale_target:
     return out
 
 
-@kernel
+@parallel_kernel
 def _books(live, rep, supplier, n_reps, n_suppliers):
-    """Active accounts per salesperson slot and per supplier."""
-    per_rep = np.zeros(n_reps, np.int64)
-    per_supplier = np.zeros(n_suppliers, np.int64)
-    for i in live:
-        per_rep[rep[i]] += 1
-        per_supplier[supplier[i]] += 1
-    return per_rep, per_supplier
+    """Active accounts per salesperson slot and per supplier (counted per block of slots, then added: exact)."""
+    blocks = (len(live) + BLOCK - 1) // BLOCK
+    per_rep = np.zeros((blocks, n_reps), np.int64)
+    per_supplier = np.zeros((blocks, n_suppliers), np.int64)
+    for b in prange(blocks):
+        for j in range(b * BLOCK, min(len(live), (b + 1) * BLOCK)):
+            i = live[j]
+            per_rep[b, rep[i]] += 1
+            per_supplier[b, supplier[i]] += 1
+    return per_rep.sum(axis=0), per_supplier.sum(axis=0)
 
 
-@kernel
+@parallel_kernel
 def _served_by(live, rep, flagged):
     """The ``live`` slots whose salesperson slot is ``flagged`` (quitting this month)."""
-    out = np.empty(len(live), np.int64)
-    m = 0
-    for i in live:
-        if flagged[rep[i]]:
-            out[m] = i
-            m += 1
-    return out[:m]
+    mask = np.empty(len(live), np.bool_)
+    for j in prange(len(live)):
+        mask[j] = flagged[rep[live[j]]]
+    return live[mask]
 
 
 def next_morale(morale: np.ndarray, book_churn_share: np.ndarray, target: np.ndarray, recovery: float,

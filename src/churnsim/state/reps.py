@@ -40,7 +40,8 @@ class RepTable:
 
     def note_departures(self, rep_slots: np.ndarray) -> None:
         """Count accounts leaving the books of salesperson slots ``rep_slots`` (one entry per account)."""
-        np.add.at(self.book_departures, rep_slots, 1)
+        self.book_departures += np.bincount(rep_slots, minlength=len(self.book_departures)).astype(
+            self.book_departures.dtype)
 
     def replace(self, slots: np.ndarray, morale: np.ndarray) -> None:
         """New people, hired into salesperson ``slots``, start with ``morale`` and no tenure."""
