@@ -20,7 +20,7 @@ import numpy as np
 from numba import prange
 
 from churnsim.core.config import SalesForceConfig
-from churnsim.core.jit import BLOCK, parallel_kernel
+from churnsim.core.jit import BLOCK, kernel, parallel_kernel
 from churnsim.state.accounts import AccountTable
 from churnsim.state.reps import RepTable
 
@@ -91,13 +91,16 @@ def _books(live, rep, supplier, n_reps, n_suppliers):
     return per_rep.sum(axis=0), per_supplier.sum(axis=0)
 
 
-@parallel_kernel
+@kernel
 def _served_by(live, rep, flagged):
     """The ``live`` slots whose salesperson slot is ``flagged`` (quitting this month)."""
-    mask = np.empty(len(live), np.bool_)
-    for j in prange(len(live)):
-        mask[j] = flagged[rep[live[j]]]
-    return live[mask]
+    out = np.empty(len(live), np.int64)
+    m = 0
+    for i in live:
+        if flagged[rep[i]]:
+            out[m] = i
+            m += 1
+    return out[:m]
 
 
 def next_morale(morale: np.ndarray, book_churn_share: np.ndarray, target: np.ndarray, recovery: float,

@@ -12,11 +12,10 @@ the source material gives none.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from churnsim.core.codes import KEY
 from churnsim.core.config import ThreatsConfig
-from churnsim.core.jit import parallel_kernel
+from churnsim.core.jit import kernel
 from churnsim.core.rng import units
 from churnsim.state.accounts import AccountTable
 
@@ -51,11 +50,13 @@ def negotiate(live: np.ndarray, acc: AccountTable, p_concede: np.ndarray, month:
     return conceded, refused
 
 
-@parallel_kernel
+@kernel
 def _candidates(live, tier, promo_end, month, key):
     """The accounts that may threaten: of ``live``, the key accounts with no promotion running in ``month``."""
-    mask = np.empty(len(live), np.bool_)
-    for j in prange(len(live)):
-        i = live[j]
-        mask[j] = tier[i] == key and promo_end[i] < month
-    return live[mask]
+    out = np.empty(len(live), np.int64)
+    m = 0
+    for i in live:
+        if tier[i] == key and promo_end[i] < month:
+            out[m] = i
+            m += 1
+    return out[:m]
