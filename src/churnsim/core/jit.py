@@ -7,7 +7,8 @@ the code that runs (``NUMBA_DISABLE_JIT=1`` runs the very same source interprete
 
 Results do not depend on the number of threads: a parallel loop only writes each slot's own values (every draw is
 a function of (stream, month, slot), :mod:`churnsim.core.rng`), and whatever sums or collects over slots (totals
-per supplier, the list of accounts that leave) is done afterwards in slot order, on one thread.
+per supplier, the list of accounts that leave) is done afterwards in slot order, on one thread — except integer
+counts, which are exact in any order: those count per :data:`BLOCK` of slots in parallel and then add the blocks.
 """
 
 from __future__ import annotations
