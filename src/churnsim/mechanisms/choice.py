@@ -46,7 +46,8 @@ from churnsim.mechanisms.contagion import log_multiplier
 from churnsim.mechanisms.pricing import share_off
 from churnsim.state.accounts import AccountTable
 
-__all__ = ["COMPONENTS", "STREAMS", "choose", "choose_suppliers", "considering", "main_reason", "value_components"]
+__all__ = ["COMPONENTS", "STREAMS", "choose", "choose_suppliers", "considering", "main_reason", "money_lost_months",
+           "value_components"]
 
 COMPONENTS = ("quality", "service", "logistics", "price", "competitor_offer", "brand", "salesperson_left",
               "relationship", "switching_cost")
@@ -139,10 +140,30 @@ def _account_terms(i, entering, month, supplier, discount, contract_end, contrac
     incumbent = np.int64(supplier[i])
     off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount)
     relationship = np.float64(rc_firm[i]) + np.float64(rc_rep[i])
-    # months of revenue lost by switching, summed in float32 as the account table holds them
-    penalty = exit_penalty_months[i] if contract_end[i] > month else np.float32(0)
-    money_lost = np.float64(penalty + points_months[i] + bundle_months[i])
+    money_lost = _money_lost(i, month, contract_end, exit_penalty_months, points_months, bundle_months)
     return incumbent, off, relationship, procedural_cost + money_lost_weight * money_lost
+
+
+@rule
+def _money_lost(i, month, contract_end, exit_penalty_months, points_months, bundle_months):
+    """Months of revenue account slot ``i`` loses by switching in ``month``: the exit penalty while its contract is
+    in force, the loyalty rewards it forfeits, the bundle discounts it loses (summed in float32, as held)."""
+    penalty = exit_penalty_months[i] if contract_end[i] > month else np.float32(0)
+    return np.float64(penalty + points_months[i] + bundle_months[i])
+
+
+def money_lost_months(acc: AccountTable, slots: np.ndarray, month: int) -> np.ndarray:
+    """Months of revenue each of ``slots`` would lose by switching in ``month`` (what the switching cost weighs)."""
+    return _money_lost_of(np.asarray(slots, dtype=np.int64), month, acc.contract_end, acc.exit_penalty_months,
+                          acc.points_months, acc.bundle_months)
+
+
+@kernel
+def _money_lost_of(slots, month, contract_end, exit_penalty_months, points_months, bundle_months):
+    out = np.empty(len(slots))
+    for j in range(len(slots)):
+        out[j] = _money_lost(slots[j], month, contract_end, exit_penalty_months, points_months, bundle_months)
+    return out
 
 
 @rule
