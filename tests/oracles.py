@@ -310,13 +310,14 @@ def revenue(slots: np.ndarray, supplier: np.ndarray, volume: np.ndarray, list_pr
         slots, month, discount, contract_end, contract_discount, promo_end, promo_discount))
 
 
-def monthly_ledger(supplier: np.ndarray, tier: np.ndarray, revenue: np.ndarray, n_suppliers: int,
-                   cogs_share: np.ndarray, cost_to_serve: np.ndarray, acquired_tier_counts: np.ndarray,
+def monthly_ledger(supplier: np.ndarray, tier: np.ndarray, revenue: np.ndarray, volume: np.ndarray, n_suppliers: int,
+                   unit_cost: np.ndarray, cost_to_serve: np.ndarray, acquired_tier_counts: np.ndarray,
                    acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray) -> Ledger:
     """Oracle of the per-supplier sums and counts of ``money._revenue``, through ``ledger_of``."""
     rev = np.bincount(supplier, weights=revenue, minlength=n_suppliers).astype(np.float64)  # int64 if no accounts
+    vol = np.bincount(supplier, weights=volume.astype(np.float64), minlength=n_suppliers).astype(np.float64)
     counts = np.bincount(supplier.astype(np.int64) * 3 + tier, minlength=3 * n_suppliers).reshape(n_suppliers, 3)
-    return ledger_of(rev, counts, cogs_share, cost_to_serve, acquired_tier_counts, acquisition_cost_multiple,
+    return ledger_of(rev, vol, counts, unit_cost, cost_to_serve, acquired_tier_counts, acquisition_cost_multiple,
                      strategy_cost)
 
 
@@ -334,7 +335,7 @@ def money_month(live: np.ndarray, supplier: np.ndarray, tier: np.ndarray, volume
     if month >= 0:
         total[live] += paid
         focal[live[s == 0]] += paid[s == 0]
-    return paid, monthly_ledger(s, tier[live], paid, len(list_price), *costs), total, focal
+    return paid, monthly_ledger(s, tier[live], paid, volume[live], len(list_price), *costs), total, focal
 
 
 # ---- churnsim.mechanisms.relationships ----------------------------------------------------------------------

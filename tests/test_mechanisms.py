@@ -345,15 +345,15 @@ def test_ledger_identity_and_costs_by_tier():
     supplier = np.array([0, 0, 1, 1, 1, 2])
     tier = np.array([0, 2, 1, 1, 2, 0], np.int8)
     revenue = np.array([10.0, 1.0, 5.0, 5.0, 1.0, 20.0])
-    cogs_share = np.array([0.7, 0.6, 0.7, 0.5])
+    unit_cost = np.array([0.7, 0.6, 0.7, 0.5])
     cts = np.array([[2.0, 0.5, 0.1], [3.0, 0.4, 0.2], [1.0, 1.0, 1.0], [2.0, 0.5, 0.1]])
     acquired = np.array([[1, 0, 2], [0, 3, 0], [0, 0, 0], [1, 1, 1]])
     multiple = np.array([5.5, 5.0, 6.0, 4.0])
     strategy = np.array([2.0, 0.0, 0.0, 1.0])
     acc = accounts(len(supplier))  # list price 1, no discounts: each account's revenue is its volume
     acc.supplier[:], acc.tier[:], acc.volume[:] = supplier, tier, revenue
-    _, by_supplier, by_tier = revenue_of_month(acc, 4)
-    led = ledger_of(by_supplier, by_tier, cogs_share, cts, acquired, multiple, strategy)
+    _, by_supplier, volume, by_tier = revenue_of_month(acc, 4)
+    led = ledger_of(by_supplier, volume, by_tier, unit_cost, cts, acquired, multiple, strategy)
     np.testing.assert_allclose(led["revenue"], [11, 11, 20, 0])
     np.testing.assert_allclose(led["cogs"], [7.7, 6.6, 14, 0])
     np.testing.assert_allclose(led["cost_to_serve"], [2.0 + 0.1, 0.4 * 2 + 0.2, 1.0, 0])
@@ -363,6 +363,28 @@ def test_ledger_identity_and_costs_by_tier():
     np.testing.assert_allclose(led["profit"], led["revenue"] - led["cogs"] - led["cost_to_serve"]
                                - led["strategy_cost"] - led["acquisition_cost"])
     assert led["profit"][3] == pytest.approx(-1.0 - 4.0 * 12 * 2.6)  # no accounts: only costs
+
+
+def test_cost_of_goods_is_per_unit_of_volume_so_discounts_and_price_cuts_lower_revenue_only():
+    """Issue 14, point 1: a discount or a price cut is revenue given up; the goods cost what they cost."""
+    cfg = RunConfig()
+    cfg.market.focal.price, cfg.market.focal.cogs_share = 1.2, 0.7  # unit cost 0.84: a 30 % margin at list price
+    cfg.competitors.rivals[0].unit_cost = 0.5  # said outright
+    cfg.competitors.rivals[0].poaching.price_cut = 0.2  # a price war from month 0
+    sup = SupplierArrays.of(cfg)
+    np.testing.assert_allclose(sup.unit_cost[:2], [0.84, 0.5])
+    k = len(sup)
+    acc = accounts(4)
+    acc.supplier[:], acc.tier[:], acc.volume[:] = [0, 0, 1, 1], [1, 1, 1, 1], [10.0, 10.0, 10.0, 10.0]
+    acc.discount[:] = [0.0, 0.25, 0.0, 0.0]  # the second focal account pays a quarter less
+    _, rev, volume, counts = money.revenue(np.arange(4), acc, sup.list_prices(0), 0, k)
+    led = ledger_of(rev, volume, counts, sup.unit_cost, np.zeros((k, 3)), np.zeros((k, 3)), np.zeros(k),
+                    np.zeros(k))
+    rival_price = cfg.competitors.rivals[0].price * 0.8
+    np.testing.assert_allclose(led["revenue"][:2], [1.2 * 10 + 1.2 * 0.75 * 10, 2 * rival_price * 10], rtol=1e-12)
+    np.testing.assert_allclose(led["cogs"][:2], [0.84 * 20, 0.5 * 20], rtol=1e-12)  # as if nothing were off
+    full = money.revenue(np.arange(1), acc, sup.list_prices(0), 0, k)[1][0]
+    assert full * 0.7 == pytest.approx(0.84 * 10)  # at list price the preset's margin, as before
 
 
 def test_discount_factor():

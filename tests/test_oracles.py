@@ -359,15 +359,15 @@ def test_reputation_is_the_numpy_mean_memory_or_the_nominal_levels(w):
 @given(w=worlds())
 def test_revenue_and_ledger_are_the_numpy_ones(w):
     acc, sup, gen, k = w.acc, w.sup, w.gen, w.k
-    costs = (sup.cogs_share, 0.1 + 3 * gen.random((k, 3)), gen.integers(0, 4, (k, 3)), sup.acquisition_cost_multiple,
+    costs = (sup.unit_cost, 0.1 + 3 * gen.random((k, 3)), gen.integers(0, 4, (k, 3)), sup.acquisition_cost_multiple,
              10 * gen.random(k))
     before = _copy(acc)
     paid, ledger, total, focal = oracles.money_month(
         w.live, acc.supplier, acc.tier, acc.volume, w.list_price, acc.discount, acc.contract_end,
         acc.contract_discount, acc.promo_end, acc.promo_discount, w.month, acc.revenue_total, acc.revenue_focal, costs)
-    out, by_supplier, by_tier = money.revenue(w.live, acc, w.list_price, w.month, k)
+    out, by_supplier, volume, by_tier = money.revenue(w.live, acc, w.list_price, w.month, k)
     assert_same(out, paid, "revenue")
-    for name, value in money.ledger_of(by_supplier, by_tier, *costs).items():
+    for name, value in money.ledger_of(by_supplier, volume, by_tier, *costs).items():
         assert_same(value, ledger[name], name)
     assert_same(acc.revenue_total, total, "revenue_total")
     assert_same(acc.revenue_focal, focal, "revenue_focal")

@@ -91,7 +91,11 @@ class SupplierConfig:
     innovation_per_month: float = _p(0.005, doc="product value regained per month by innovation")
     brand: float = _num(0.0, -5.0, 5.0, doc="brand strength, utility units")
     accounts_per_rep: int = _num(40, 1, strict_lo=True, doc="accounts in one salesperson's book")
-    cogs_share: float = _p(0.70, doc="cost of goods as a share of revenue")
+    cogs_share: float = _p(0.70, doc="cost of goods as a share of revenue at its own list price, which sets its "
+                           "unit cost when unit_cost is absent: unit cost = cogs_share × price")
+    unit_cost: float | None = _num(None, 0.0, doc="cost of goods per unit of volume, k€ per k€ of volume at the "
+                                   "market reference price (absent: cogs_share × price); discounts, rebates and price "
+                                   "cuts lower revenue, never the cost of goods")
     cost_to_serve_per_month: list[float] = _list([2.0, 0.5, 0.1], lo=0.0,
                                                  doc="k€ to serve one account a month, by tier (key, regular, small)")
     acquisition_cost_multiple: float = _num(5.5, 0.0, doc="cost of winning an account, × its annual cost to serve")

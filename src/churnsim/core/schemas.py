@@ -57,7 +57,7 @@ _MONTHLY = [
     Column("departures_controllable", "int64", "accounts", "departures to a competitor"),
     Column("departures_uncontrollable", "int64", "accounts", "exits for reasons outside the supplier's control"),
     Column("revenue", "float64", "k€", "revenue this month"),
-    Column("cogs", "float64", "k€", "cost of goods sold"),
+    Column("cogs", "float64", "k€", "cost of goods sold: unit cost × volume delivered (discounts do not lower it)"),
     Column("cost_to_serve", "float64", "k€", "cost to serve active accounts, by tier"),
     Column("strategy_cost", "float64", "k€", "cost of the retention strategy this month"),
     Column("acquisition_cost", "float64", "k€", "cost of the accounts won this month"),

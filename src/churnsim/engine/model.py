@@ -277,10 +277,11 @@ class MarketModel(mesa.Model):
     def money(self) -> None:
         """Revenue, costs and profit of every supplier this month."""
         sup = self.sup
-        paid, by_supplier, by_tier = revenue(self.live, self.accounts, self.list_prices(), self.month,
-                                             self.n_suppliers)
-        ledger = ledger_of(by_supplier, by_tier, sup.cogs_share, sup.cost_to_serve, self.recorder.acquired_by_tier(),
-                           sup.acquisition_cost_multiple, self.recorder.month_strategy_cost)
+        paid, by_supplier, volume, by_tier = revenue(self.live, self.accounts, self.list_prices(), self.month,
+                                                     self.n_suppliers)
+        ledger = ledger_of(by_supplier, volume, by_tier, sup.unit_cost, sup.cost_to_serve,
+                           self.recorder.acquired_by_tier(), sup.acquisition_cost_multiple,
+                           self.recorder.month_strategy_cost)
         self.recorder.end_month(ledger, self.live, paid)
 
     def end_month(self) -> None:

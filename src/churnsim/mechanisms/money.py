@@ -1,8 +1,10 @@
 """Money (DESIGN §3.3 step 7): revenue, cost of goods, cost to serve, strategy and acquisition costs, profit.
 
 Rule, per supplier and month (k€): revenue is Σ volume × list price × (1 − account discount) over its accounts
-(the discount: :mod:`~.pricing`);
-cost of goods is ``cogs_share × revenue``; cost to serve is a fixed amount per account and month by tier; winning
+(the discount: :mod:`~.pricing`; volume is in k€ at the market reference price);
+cost of goods is ``unit_cost × Σ volume``: per unit delivered, so a discount, a rebate or a price cut lowers revenue
+and never the cost of goods (the unit cost defaults to ``cogs_share × price``, the preset's margin at its own list
+price); cost to serve is a fixed amount per account and month by tier; winning
 an account costs ``acquisition_cost_multiple`` × its tier's annual cost to serve (about 5–6 × the cost of keeping
 it; Rosenberg & Czepiel 1984); profit = revenue − cogs − cost to serve − strategy cost − acquisition cost.
 Present value discounts month ``t`` by ``(1 + r) ** (−t / 12)``.
@@ -27,13 +29,14 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
     """This month's revenue (k€) of the active slots ``live``, booked to the accounts' lifetime revenue.
 
     Returns:
-        (revenue per slot of ``live``, revenue per supplier (K,), active accounts per supplier and tier (K, 3)).
+        (revenue per slot of ``live``, revenue per supplier (K,), volume per supplier (K,), active accounts per
+        supplier and tier (K, 3)).
     """
     out = np.empty(len(live))
     _revenue(live, acc.supplier, acc.volume, list_price, acc.discount, acc.contract_end, acc.contract_discount,
              acc.promo_end, acc.promo_discount, month, acc.revenue_total, acc.revenue_focal, out)
-    by_supplier, by_tier = _totals(live, acc.supplier, acc.tier, out, n_suppliers)
-    return out, by_supplier, by_tier
+    by_supplier, volume, by_tier = _totals(live, acc.supplier, acc.tier, acc.volume, out, n_suppliers)
+    return out, by_supplier, volume, by_tier
 
 
 def revenue_of(acc: AccountTable, slots: np.ndarray, list_price: np.ndarray, month: int) -> np.ndarray:
@@ -78,25 +81,30 @@ def _revenue(live, supplier, volume, list_price, discount, contract_end, contrac
 
 
 @kernel
-def _totals(live, supplier, tier, revenue, n_suppliers):
-    """Revenue per supplier, summed in slot order, and active accounts per supplier and tier."""
-    by_supplier, by_tier = np.zeros(n_suppliers), np.zeros((n_suppliers, 3), np.int64)
+def _totals(live, supplier, tier, volume, revenue, n_suppliers):
+    """Revenue and volume per supplier, summed in slot order, and active accounts per supplier and tier."""
+    by_supplier, by_volume = np.zeros(n_suppliers), np.zeros(n_suppliers)
+    by_tier = np.zeros((n_suppliers, 3), np.int64)
     for j in range(len(live)):
         i = live[j]
-        by_supplier[supplier[i]] += revenue[j]
-        by_tier[supplier[i], tier[i]] += 1
-    return by_supplier, by_tier
+        s = supplier[i]
+        by_supplier[s] += revenue[j]
+        by_volume[s] += np.float64(volume[i])
+        by_tier[s, tier[i]] += 1
+    return by_supplier, by_volume, by_tier
 
 
-def ledger_of(rev: np.ndarray, counts: np.ndarray, cogs_share: np.ndarray, cost_to_serve: np.ndarray,
-              acquired_tier_counts: np.ndarray, acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray,
-              ) -> Ledger:
-    """One month's accounts per supplier (k€), from its revenue (K,) and its active accounts by tier (K, 3).
+def ledger_of(rev: np.ndarray, volume: np.ndarray, counts: np.ndarray, unit_cost: np.ndarray,
+              cost_to_serve: np.ndarray, acquired_tier_counts: np.ndarray, acquisition_cost_multiple: np.ndarray,
+              strategy_cost: np.ndarray) -> Ledger:
+    """One month's accounts per supplier (k€), from its revenue and volume (K,) and its active accounts by tier
+    (K, 3).
 
     Args:
         rev: (K,) revenue.
+        volume: (K,) volume delivered, k€ at the reference price.
         counts: (K, 3) active accounts by tier.
-        cogs_share: (K,) cost of goods as a share of revenue.
+        unit_cost: (K,) cost of goods per unit of volume.
         cost_to_serve: (K, 3) per account-month by tier (k€).
         acquired_tier_counts: (K, 3) accounts won this month by tier.
         acquisition_cost_multiple: (K,) × annual cost to serve.
@@ -104,7 +112,7 @@ def ledger_of(rev: np.ndarray, counts: np.ndarray, cogs_share: np.ndarray, cost_
     """
     ledger = {
         "revenue": rev,
-        "cogs": cogs_share * rev,
+        "cogs": unit_cost * volume,
         "cost_to_serve": (counts * cost_to_serve).sum(axis=1),
         "strategy_cost": strategy_cost.astype(np.float64),
         "acquisition_cost": (acquired_tier_counts * 12.0 * cost_to_serve).sum(axis=1)

@@ -38,6 +38,7 @@ class SupplierArrays:
     value_decay_per_month: np.ndarray
     innovation_per_month: np.ndarray
     cogs_share: np.ndarray
+    unit_cost: np.ndarray  # cost of goods per unit of volume (k€ per k€ of volume at the reference price)
     acquisition_cost_multiple: np.ndarray
     relationship_selling: np.ndarray
     p_concede: np.ndarray
@@ -68,6 +69,8 @@ class SupplierArrays:
             enters_at_month=np.array([_NEVER if s.enters_at_month is None else s.enters_at_month for s in suppliers],
                                      dtype=np.int64),
             cost_to_serve=np.array([s.cost_to_serve_per_month for s in suppliers], dtype=np.float64),
+            unit_cost=np.array([s.cogs_share * s.price if s.unit_cost is None else s.unit_cost for s in suppliers],
+                               dtype=np.float64),
             channel_owner=np.array([names.index(s.channel_owner) if s.channel_owner else -1 for s in suppliers],
                                    dtype=np.int64))
 
