@@ -153,3 +153,11 @@ def test_a_run_too_big_for_the_memory_available_is_refused_before_it_starts(tmp_
     assert line.startswith("churnsim: error: n_accounts = 2000000000: this run needs about ")
     assert "GB are available; run fewer accounts (about " in line and line.endswith(
         "fewer tables (output.tables), or set output.allow_large=true to try anyway")
+
+
+def test_a_price_war_ending_before_it_starts_is_refused_in_one_line(tmp_path):
+    line = error_line(tmp_path, churnsim(tmp_path, *TINY, "competitors=price_war",
+                                         "competitors.price_war.from_month=12", "competitors.price_war.until_month=6"))
+    assert line == (
+        "churnsim: error: competitors.price_war: the price cut would end (until month 6) before it starts (month 12): "
+        "until_month must be after from_month, or left out for a war to the end")

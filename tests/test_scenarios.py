@@ -26,6 +26,7 @@ from churnsim.core.config import (
     ThreatsConfig,
     validate,
 )
+from churnsim.core.hydra_schemas import load_config
 from churnsim.core.rng import RandomStreams
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import make_plan
@@ -33,6 +34,7 @@ from churnsim.engine.run import simulate
 from churnsim.mechanisms import channel_conflict, parallel_trading, threats
 from churnsim.mechanisms.choice import choose
 from churnsim.state.accounts import AccountTable, new_accounts
+from churnsim.state.suppliers import SupplierArrays
 
 # ---- mechanisms ----------------------------------------------------------------------------------------------
 
@@ -320,3 +322,31 @@ def test_conceded_threats_cost_revenue_and_refused_ones_cost_accounts(threat_run
         gone = result.tables["events"].query("event == 'switch' and from_supplier == 'focal'")["account"]
         key_gone[name] = int((model.accounts.tier[gone.to_numpy()] == 0).sum())
     assert key_gone["refuse"] > 1.5 * key_gone["concede"] + 5, key_gone
+
+
+# ---- price war: depth and duration set once (issue 14, point 3) ------------------------------------------------
+
+def test_one_override_sets_the_depth_and_the_end_of_every_rivals_price_war():
+    shipped = SupplierArrays.of(load_config(["competitors=price_war"]))
+    np.testing.assert_allclose(shipped.list_prices(0), [1.0, 0.9, 0.9])  # 10 % off every rival, from month 0 ...
+    np.testing.assert_allclose(shipped.list_prices(1199), [1.0, 0.9, 0.9])  # ... to the end without until_month
+    war = SupplierArrays.of(load_config(["competitors=price_war", "competitors.price_war.depth=0.2",
+                                         "competitors.price_war.from_month=3", "competitors.price_war.until_month=12"]))
+    assert [list(war.list_prices(m)) for m in (2, 3, 11, 12)] == [[1.0, 1.0, 1.0], [1.0, 0.8, 0.8], [1.0, 0.8, 0.8],
+                                                                  [1.0, 1.0, 1.0]]
+    # the war moves every rival of any scenario, never the focal firm
+    passive = SupplierArrays.of(load_config(["competitors.price_war.depth=0.05"]))
+    np.testing.assert_allclose(passive.list_prices(0), [1.0, 0.95, 0.95])
+
+
+def test_a_price_war_that_ends_is_the_same_market_until_it_ends():
+    """Common random numbers: the runs with and without an end to the war agree month by month before it."""
+    base = ["competitors=price_war", "n_accounts=2000", "months=12", "burn_in_months=6"]
+    endless = simulate(load_config(base)).tables["monthly"]
+    short = simulate(load_config([*base, "competitors.price_war.until_month=6"])).tables["monthly"]
+    columns = ["active_accounts", "departures", "revenue"]
+    before = [frame[frame["month"] < 6][columns].to_numpy(float) for frame in (endless, short)]
+    np.testing.assert_array_equal(*before)
+    after = [frame[(frame["month"] >= 6) & (frame["supplier"] != "focal")]["revenue"].sum()
+             for frame in (endless, short)]
+    assert after[1] > after[0]  # the rivals charge list price again

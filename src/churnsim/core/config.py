@@ -33,6 +33,7 @@ __all__ = [
     "OutputConfig",
     "ParallelTradingConfig",
     "PoachingConfig",
+    "PriceWarConfig",
     "RunConfig",
     "SalesForceConfig",
     "StrategyConfig",
@@ -73,6 +74,8 @@ class PoachingConfig:
     rep_court_rate_per_month: float = _p(0.0, doc="chance per month that it courts a given rival salesperson")
     price_cut: float = _p(0.0, doc="list-price cut of a price war, share of its price")
     price_cut_from_month: int = _num(0, 0, doc="first month of the price cut")
+    price_cut_until_month: int | None = _num(None, 0, doc="first month after the price cut, when the list price is "
+                                             "back (absent: the cut lasts to the end of the run)")
 
 
 @dataclass
@@ -226,11 +229,27 @@ def _default_rivals() -> list[SupplierConfig]:
 
 
 @dataclass
+class PriceWarConfig:
+    """A price war every rival wages at once, set in one place (``competitors.price_war.depth=0.2``).
+
+    A field left out leaves each rival's own ``poaching`` setting (``price_cut``, ``price_cut_from_month``,
+    ``price_cut_until_month``) as it is; a field given applies to every rival.
+    """
+
+    depth: float | None = _p(None, doc="list-price cut of every rival, share of its price (absent: each rival's "
+                             "own poaching.price_cut)")
+    from_month: int | None = _num(None, 0, doc="first month of the war (absent: each rival's price_cut_from_month)")
+    until_month: int | None = _num(None, 0, doc="first month after the war, when list prices are back (absent: "
+                                   "each rival's price_cut_until_month, by default the end of the run)")
+
+
+@dataclass
 class CompetitorsConfig:
     """The competitors: their offer and their poaching policy (DESIGN §3.6)."""
 
     name: str = "passive"
     rivals: list[SupplierConfig] = field(default_factory=_default_rivals)
+    price_war: PriceWarConfig = field(default_factory=PriceWarConfig)
 
 
 @dataclass
@@ -296,6 +315,18 @@ def _check_values(path: str, value: Any, meta: dict) -> None:
         _check_number(path, value, meta)
 
 
+def price_cut(rival: SupplierConfig, war: PriceWarConfig) -> float:
+    """The list-price cut ``rival`` makes: the price war's depth if it sets one, else the rival's own."""
+    return rival.poaching.price_cut if war.depth is None else war.depth
+
+
+def price_cut_months(rival: SupplierConfig, war: PriceWarConfig) -> tuple[int, int | None]:
+    """(first month, first month after) of ``rival``'s price cut (None: to the end of the run)."""
+    start = rival.poaching.price_cut_from_month if war.from_month is None else war.from_month
+    end = rival.poaching.price_cut_until_month if war.until_month is None else war.until_month
+    return start, end
+
+
 def _check_consistency(cfg: RunConfig) -> None:
     acc = cfg.market.accounts
     if len(acc.tier_shares) != 3 or abs(sum(acc.tier_shares) - 1.0) > 1e-6:
@@ -321,6 +352,14 @@ def _check_consistency(cfg: RunConfig) -> None:
         if len(sup.cost_to_serve_per_month) != 3:
             raise ConfigError(f"{where}.cost_to_serve_per_month = {sup.cost_to_serve_per_month}: must be three "
                               "costs (key, regular, small)")
+    war = cfg.competitors.price_war
+    for i, rival in enumerate(cfg.competitors.rivals):
+        start, end = price_cut_months(rival, war)
+        if end is not None and end <= start:
+            where = ("competitors.price_war" if war.until_month is not None or war.from_month is not None
+                     else f"competitors.rivals[{i}].poaching")
+            raise ConfigError(f"{where}: the price cut would end (until month {end}) before it starts (month "
+                              f"{start}): until_month must be after from_month, or left out for a war to the end")
     names = [s.name for s in suppliers]
     if len(set(names)) != len(names):
         raise ConfigError(f"supplier names {names}: must be unique (market.focal.name and competitors.rivals[*].name)")

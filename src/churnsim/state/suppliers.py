@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from churnsim.core.config import RunConfig, SupplierConfig
+from churnsim.core.config import RunConfig, SupplierConfig, price_cut, price_cut_months
 
 __all__ = ["SupplierArrays"]
 
@@ -19,8 +19,9 @@ _LEVELS = ("initial_share", "price", "quality", "p_quality_incident", "service_l
            "value_decay_per_month", "innovation_per_month", "cogs_share", "acquisition_cost_multiple",
            "relationship_selling", "p_concede", "channel_margin_hit")
 _POACHING = ("offer_rate_per_month", "offer_discount", "target_size_exponent", "target_unhappiness",
-             "rep_court_rate_per_month", "price_cut")
+             "rep_court_rate_per_month")
 _NEVER = -(1 << 30)  # "enters at" of a supplier present from the start
+_LATE = 1 << 30  # "until" of a price cut that lasts to the end
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class SupplierArrays:
     rep_court_rate_per_month: np.ndarray
     price_cut: np.ndarray  # a price war's cut, share of list price, from price_cut_from_month on
     price_cut_from_month: np.ndarray  # int64
+    price_cut_until_month: np.ndarray  # int64, first month after the cut (a very late month: none)
     accounts_per_rep: np.ndarray  # int64
     enters_at_month: np.ndarray  # int64; a very negative month for suppliers present from the start
     cost_to_serve: np.ndarray  # (K, 3) k€ per account-month by tier
@@ -59,12 +61,19 @@ class SupplierArrays:
     def of(cls, cfg: RunConfig) -> SupplierArrays:
         suppliers: list[SupplierConfig] = [cfg.market.focal, *cfg.competitors.rivals]
         names = tuple(s.name for s in suppliers)
+        war = cfg.competitors.price_war  # the rivals' war: the focal firm keeps its own settings
+        months = [(s.poaching.price_cut_from_month, s.poaching.price_cut_until_month) if i == 0
+                  else price_cut_months(s, war) for i, s in enumerate(suppliers)]
         columns = {name: np.array([getattr(s, name) for s in suppliers], dtype=np.float64) for name in _LEVELS}
         columns |= {name: np.array([getattr(s.poaching, name) for s in suppliers], dtype=np.float64)
                     for name in _POACHING}
         return cls(
             names=names, **columns,
-            price_cut_from_month=np.array([s.poaching.price_cut_from_month for s in suppliers], dtype=np.int64),
+            price_cut=np.array([s.poaching.price_cut if i == 0 else price_cut(s, war)
+                                for i, s in enumerate(suppliers)]),
+            price_cut_from_month=np.array([months[i][0] for i in range(len(suppliers))], dtype=np.int64),
+            price_cut_until_month=np.array([_LATE if months[i][1] is None else months[i][1]
+                                            for i in range(len(suppliers))], dtype=np.int64),
             accounts_per_rep=np.array([s.accounts_per_rep for s in suppliers], dtype=np.int64),
             enters_at_month=np.array([_NEVER if s.enters_at_month is None else s.enters_at_month for s in suppliers],
                                      dtype=np.int64),
@@ -79,7 +88,8 @@ class SupplierArrays:
 
     def list_prices(self, month: int) -> np.ndarray:
         """(K,) list prices in ``month``, after any price-war cut."""
-        return np.where(month >= self.price_cut_from_month, self.price * (1.0 - self.price_cut), self.price * 1.0)
+        cut = (month >= self.price_cut_from_month) & (month < self.price_cut_until_month)
+        return np.where(cut, self.price * (1.0 - self.price_cut), self.price * 1.0)
 
     def present(self, month: int) -> np.ndarray:
         """(K,) which suppliers are in the market in ``month`` (a new entrant is not before it enters)."""
