@@ -113,6 +113,19 @@ def test_report_writes_every_output_and_prints_the_ranking(reported):
     assert html.count("data:image/png;base64,") == len(FIGURES) and 'src="retention.png"' not in html
 
 
+def test_the_report_breaks_each_strategys_cost_down_by_component(reported):
+    """Issue 14, point 6: the contracts strategy's cost, per component, in jobs.csv and in the report."""
+    out, _ = reported
+    jobs = pd.read_csv(out / "jobs.csv")
+    column = "strategy_cost_by_component.contracts"
+    contracts = jobs[jobs["strategy"] == "contracts"]
+    np.testing.assert_allclose(contracts[column], contracts["strategy_cost"], rtol=1e-12)  # its one component
+    assert jobs.loc[jobs["strategy"] == "baseline", column].isna().all()  # baseline has none
+    text = (out / "report.md").read_text()
+    section = text.split("## Strategy cost by component")[1].split("\n## ")[0]
+    assert "| contracts |" in section and "contracts " in section and "| baseline |" not in section
+
+
 def test_paired_difference_is_exactly_zero_for_a_strategy_identical_to_baseline(reported):
     summary = pd.read_csv(reported[0] / "summary.csv").set_index("strategy")
     metrics = [c.removesuffix(".delta") for c in summary.columns if c.endswith(".delta")]

@@ -261,3 +261,22 @@ def test_a_strategy_does_nothing_and_costs_nothing_before_its_start_month():
     for month, (before, after, cost) in records.items():
         changed = any(not np.array_equal(before[k], after[k]) for k in ("contract_end", "contract_discount"))
         assert (cost > 0, changed) == ((True, True) if month >= 1 else (False, False)), month
+
+
+def test_strategy_cost_is_reported_by_component_and_adds_up():
+    """Issue 14, point 6: ``strategy_cost_by_component`` names each component by kind (a second of a kind
+    numbered) and its costs add up to ``strategy_cost``."""
+    from churnsim.core.hydra_schemas import load_config
+    from churnsim.engine.run import simulate
+    from churnsim.strategies import REGISTRY, component_names
+
+    summary = simulate(load_config(["strategy=communication_alignment_guarantees", "n_accounts=2000",
+                                    "months=6", "burn_in_months=2"])).summary
+    by_component = summary["strategy_cost_by_component"]
+    assert list(by_component) == ["deep_communication", "alignment", "quality_guarantee", "service_guarantee",
+                                  "logistics_guarantee", "value_guarantee"]
+    assert sum(by_component.values()) == pytest.approx(summary["strategy_cost"], rel=1e-12)
+    assert by_component["deep_communication"] > 0
+    twice = [REGISTRY["contracts"](), REGISTRY["satisfaction_survey"](), REGISTRY["contracts"]()]
+    assert component_names(twice) == ["contracts", "satisfaction_survey", "contracts.2"]
+

@@ -43,11 +43,11 @@ class Supplier(mesa.Agent):
         """The morale its people policy lets its salespeople drift toward (0: neutral)."""
         return float(self.model.market.morale_target[self.index])
 
-    def retain(self, market: Market) -> float:
-        """Run its retention strategy for this month, once it has started; return the cost (k€)."""
+    def retain(self, market: Market) -> list[float]:
+        """Run its retention strategy for this month, once it has started; return each component's cost (k€)."""
         if market.month < self.strategy_start_month:
-            return 0.0
-        return float(sum(c.act(market, self.index) for c in self.components))
+            return [0.0] * len(self.components)
+        return [float(c.act(market, self.index)) for c in self.components]
 
 
 class Salesperson(mesa.Agent):

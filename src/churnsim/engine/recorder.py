@@ -22,7 +22,7 @@ from churnsim.core.schemas import RunResult, check_table
 from churnsim.engine.clv_log import CLV_TABLES, Collector
 from churnsim.engine.plan import RunPlan
 from churnsim.mechanisms.money import discount_factor
-from churnsim.strategies import Market
+from churnsim.strategies import Market, component_names
 
 __all__ = ["Recorder", "RunResult", "TableSink", "summarise"]
 
@@ -63,6 +63,8 @@ class Recorder:
         self._events_sent = False
         self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
         self.month_strategy_cost = np.zeros(self.n_suppliers)
+        self._component_names = component_names(plan.components)
+        self._component_cost = np.zeros(len(self._component_names))  # the focal firm's, reported months
         self._cohort: np.ndarray | None = None
         self._cohort_revenue: list[float] = []
         self._clv = Collector() if set(self._wanted) & set(CLV_TABLES) else None
@@ -126,8 +128,11 @@ class Recorder:
         self._rep_quits += _counts(frm.astype(np.int64), self._rep_quits.shape)
         self._log("rep_move", np.full(len(person), -1), person, frm, to, np.where(poached, -3, -2), False)
 
-    def strategy_cost(self, cost: np.ndarray) -> None:
+    def strategy_cost(self, cost: np.ndarray, focal_by_component: list[float]) -> None:
+        """This month's strategy cost per supplier (K,) and the focal firm's per component (k€)."""
         self.month_strategy_cost = cost
+        if self._reporting:
+            self._component_cost += np.asarray(focal_by_component, dtype=np.float64)
 
     def acquired_by_tier(self) -> np.ndarray:
         return self._acquired
@@ -181,10 +186,13 @@ class Recorder:
         """The focal firm's headline figures: :func:`summarise` of the monthly table and the running counts."""
         acc, cfg = self.accounts, self.cfg
         still = self._cohort & acc.active() & (acc.supplier == 0)
-        return summarise(
+        summary = summarise(
             monthly=self.monthly(), focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
             cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
             months=cfg.months, discount_rate_per_year=cfg.market.discount_rate_per_year)
+        summary["strategy_cost_by_component"] = {
+            name: float(cost) for name, cost in zip(self._component_names, self._component_cost, strict=True)}
+        return summary
 
     def _frame(self, name: str, columns: dict) -> pd.DataFrame:
         """Table ``name`` from freshly made column arrays (not copied again), with the run's columns in front."""

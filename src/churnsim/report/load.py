@@ -21,10 +21,13 @@ import yaml
 
 from churnsim.outputs import finished_run
 
-__all__ = ["ID_COLUMNS", "Sweep", "SweepError", "load_sweep", "missing_jobs", "read_table"]
+__all__ = ["COMPONENT_COST", "ID_COLUMNS", "Sweep", "SweepError", "load_sweep", "missing_jobs", "read_table"]
 
 ID_COLUMNS = ["market", "competitors", "strategy", "seed", "replicate"]
 """What names a job in a comparison: its scenario, its strategy and its replicate (seed, replicate)."""
+
+COMPONENT_COST = "strategy_cost_by_component."
+"""Prefix of the jobs' columns of strategy cost by component (k€; from ``summary.json``)."""
 
 _NOT_SCENARIO = ("strategy.", "output.", "replicate", "seed")  # config keys that never split scenarios
 
@@ -41,7 +44,8 @@ class Sweep:
         path: the sweep directory.
         jobs: one row per job: ``job`` (its directory, relative to ``path``), ``status``, ``error``, the ID columns,
             ``run_seed``, ``focal`` (the focal firm's supplier name), ``months`` (reported), any other scenario
-            columns, every scalar summary metric and ``churn_by_reason.<reason>`` counts.
+            columns, every scalar summary metric, ``churn_by_reason.<reason>`` counts and
+            ``strategy_cost_by_component.<component>`` costs (k€).
         scenario: columns that define a scenario: ``market``, ``competitors`` and any other config key that varies
             across the sweep apart from strategy, replicate and seed (e.g. ``n_accounts`` when it was swept).
         metrics: the scalar summary metrics, in ``summary.json`` order.
@@ -84,12 +88,14 @@ def load_sweep(path: str | Path) -> Sweep:
     metrics = list(dict.fromkeys(k for s in summaries for k, v in s.items() if _is_number(v)))
     reasons = sorted(c for c in jobs.columns if c.startswith("churn_by_reason."))
     jobs[reasons] = jobs[reasons].where(jobs["status"] != "complete", jobs[reasons].fillna(0))
+    by_component = sorted(c for c in jobs.columns if c.startswith(COMPONENT_COST))
     jobs[["seed", "replicate"]] = jobs[["seed", "replicate"]].astype("Int64")
     scenario = _scenario_columns(jobs, pd.DataFrame([_flatten(c) for c in configs]))
     jobs = _mark_duplicates(jobs, scenario)
     first = ["job", "status", "error", *ID_COLUMNS, "run_seed", "focal", "months"]
     extra = [c for c in scenario if c not in first]
-    jobs = jobs.reindex(columns=[*first, *extra, *metrics, *reasons]).astype({r: "Int64" for r in reasons})
+    jobs = jobs.reindex(columns=[*first, *extra, *metrics, *reasons, *by_component]).astype(
+        {r: "Int64" for r in reasons})
     jobs = jobs.sort_values([*ID_COLUMNS, "job"], key=lambda c: c if c.name in ("seed", "replicate") else c.astype(str))
     return Sweep(path=path, jobs=jobs, scenario=["market", "competitors", *extra], metrics=metrics)
 
@@ -144,6 +150,8 @@ def _read_job(root: Path, job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]
         summary = json.loads(summary_file.read_text())
         row.update({k: v for k, v in summary.items() if _is_number(v)})
         row.update({f"churn_by_reason.{r}": n for r, n in (summary.get("churn_by_reason") or {}).items()})
+        row.update({f"{COMPONENT_COST}{c}": v
+                    for c, v in (summary.get("strategy_cost_by_component") or {}).items()})
     return row, config
 
 

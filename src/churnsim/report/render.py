@@ -15,7 +15,7 @@ import pandas as pd
 
 from churnsim.report.compare import BASELINE, LEVEL, RANK_BY
 from churnsim.report.figures import FigureFile
-from churnsim.report.load import Sweep
+from churnsim.report.load import COMPONENT_COST, Sweep
 
 __all__ = ["build_document", "fmt", "ranked_rows", "to_html", "to_markdown"]
 
@@ -85,9 +85,32 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
             body = [[str(r["strategy"]), *(_ci(m, r, stat) for m in sweep.metrics)]
                     for _, r in rows.sort_values("rank").iterrows()]
             doc += [("h3", sweep.scenario_label(key)), ("table", ["strategy", *sweep.metrics], body)]
+    doc += _component_costs(sweep, groups)
     doc += _problems(sweep, missing, skipped)
     doc += [("h2", "How the numbers are defined"), ("ul", _definitions())]
     return doc
+
+
+def _component_costs(sweep: Sweep, groups: list) -> list[Block]:
+    """Each strategy's cost by component (k€ over the reported months, mean over its complete replicates)."""
+    columns = [c for c in sweep.jobs.columns if c.startswith(COMPONENT_COST)]
+    if not columns:
+        return []
+    blocks: list[Block] = [("h2", "Strategy cost by component (k€, mean over replicates)")]
+    complete = sweep.complete
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        body = []
+        for strategy in rows.sort_values("rank")["strategy"]:
+            jobs = complete[(complete["strategy"] == strategy)
+                            & (complete[sweep.scenario].astype(str) == [str(v) for v in key]).all(axis=1)]
+            means = jobs[columns].mean()
+            parts = [f"{c.removeprefix(COMPONENT_COST)} {fmt('cost', v)}" for c, v in means.items() if not pd.isna(v)]
+            if parts:
+                body.append([str(strategy), fmt("cost", float(means.sum())), "; ".join(parts)])
+        if body:
+            blocks += [("h3", sweep.scenario_label(key)), ("table", ["strategy", "total", "by component"], body)]
+    return blocks
 
 
 def _problems(sweep: Sweep, missing: pd.DataFrame, skipped: dict[str, list[str]]) -> list[Block]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from churnsim.strategies.base import Component, Contacting
+from churnsim.strategies.base import Component, Contacting, component_names
 from churnsim.strategies.market import Market
 from churnsim.strategies.registry import REGISTRY, build_components, register
 
-__all__ = ["REGISTRY", "Component", "Contacting", "Market", "build_components", "register"]
+__all__ = ["REGISTRY", "Component", "Contacting", "Market", "build_components", "component_names", "register"]
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")

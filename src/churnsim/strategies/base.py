@@ -27,7 +27,17 @@ from churnsim.core.codes import TIERS
 from churnsim.core.config import RunConfig, _num
 from churnsim.strategies.market import Market
 
-__all__ = ["Component", "Contacting"]
+__all__ = ["Component", "Contacting", "component_names"]
+
+
+def component_names(components: tuple[Component, ...] | list[Component]) -> list[str]:
+    """The components' kinds, numbered from the second of a kind on (``contracts``, ``contracts.2``): the keys of
+    ``strategy_cost_by_component``."""
+    names: list[str] = []
+    for j, c in enumerate(components):
+        seen = sum(1 for other in components[:j] if other.kind == c.kind)
+        names.append(c.kind if seen == 0 else f"{c.kind}.{seen + 1}")
+    return names
 
 
 @dataclass
