@@ -20,6 +20,7 @@ from churnsim.core.config import RunConfig
 from churnsim.core.hydra_schemas import load_config
 from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
+from churnsim.engine.sizing import sized
 
 TINY = {"n_accounts": "150", "months": "2", "burn_in_months": "0", "output.tables": "[monthly]"}
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
@@ -55,7 +56,7 @@ def _outcome(overrides: list[str]) -> str:
     """``"ran"``, or the one line the command would print for a refusal."""
     try:
         cfg = load_config(overrides)
-        plan = make_plan(cfg)
+        plan = make_plan(sized(cfg))
         if cfg.n_accounts * (cfg.months + cfg.burn_in_months) > 2_000_000:
             return "ran"  # valid, but too big to run here: the plan (every check) is what is fuzzed
         simulate(plan)

@@ -124,6 +124,7 @@ def test_the_report_breaks_each_strategys_cost_down_by_component(reported):
     text = (out / "report.md").read_text()
     section = text.split("## Strategy cost by component")[1].split("\n## ")[0]
     assert "| contracts |" in section and "contracts " in section and "| baseline |" not in section
+    assert "At month 0 the focal firm holds " in text and " of the market's " in text
 
 
 def test_paired_difference_is_exactly_zero_for_a_strategy_identical_to_baseline(reported):

@@ -30,6 +30,7 @@ from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.hydra_schemas import CONF_DIR, register_schemas
 from churnsim.engine.plan import plan_from_hydra
 from churnsim.engine.run import simulate
+from churnsim.engine.sizing import sized
 from churnsim.progress import ALREADY_DONE
 from churnsim.run_progress import RunProgress
 
@@ -57,7 +58,7 @@ def run(dcfg: DictConfig, run_dir: Path, resume: bool = False, show_progress: bo
     Raises:
         RunDirTaken: ``resume`` and ``run_dir`` holds a complete run of another config (nothing is touched).
     """
-    plan = plan_from_hydra(dcfg)
+    plan = plan_from_hydra(dcfg, size=sized)
     if resume and _finished(run_dir, plan.resolved):
         return None
     outputs.clear_run(run_dir)
@@ -131,7 +132,9 @@ def _first_difference(was: Any, now: Any, key: str = "") -> tuple[str, Any, Any]
 def headline(summary: dict) -> str:
     """The focal firm's key figures in a few lines, for the terminal."""
     reasons = ", ".join(f"{r} {n}" for r, n in sorted(summary["churn_by_reason"].items(), key=lambda x: -x[1])[:4])
-    return (f"focal firm: customer retention {summary['customer_retention_annual']:.1%}/yr, "
+    return (f"focal firm: {summary['focal_accounts_start']:,d} of the market's {summary['market_accounts_start']:,d} "
+            f"accounts at month 0\n"
+            f"  customer retention {summary['customer_retention_annual']:.1%}/yr, "
             f"revenue retention {summary['revenue_retention_annual']:.1%}/yr, "
             f"final market share {summary['market_share_final']:.1%}\n"
             f"  net profit {summary['net_profit']:,.0f} k€ (present value {summary['net_profit_npv']:,.0f} k€), "

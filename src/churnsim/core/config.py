@@ -279,7 +279,10 @@ class RunConfig:
     replicate: int = _num(0, 0, INT64_MAX, doc="replicate number; replicates share seeds across strategies")
     months: int = _num(60, 1, MAX_MONTHS, doc="months simulated and reported (at most a century)")
     burn_in_months: int = _num(24, 0, MAX_MONTHS, doc="months simulated before month 0 and not reported")
-    n_accounts: int = _num(10_000, 1, doc="accounts in the market at the start")
+    n_accounts: int = _num(10_000, 1, doc="accounts in the whole market at the start (every supplier's)")
+    focal_accounts: int | None = _num(None, 1, 1_000_000_000, doc="size the market so that the focal firm holds "
+                                      "this many accounts at month 0, in expectation; replaces n_accounts (the run "
+                                      "reports both)")
     n_threads: int = _num(1, 0, 1024, doc="threads for one run's per-account loops (0: every core); results are "
                           "identical for any value; 1 by default, as a sweep already runs one job per core")
     market: MarketConfig = field(default_factory=MarketConfig)

@@ -9,6 +9,7 @@ components from the registry and checks them against the run, and derives the su
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +93,15 @@ def _check_memory(cfg: RunConfig) -> None:
                       f"fewer tables (output.tables), or set output.allow_large=true to try anyway")
 
 
-def plan_from_hydra(dcfg: DictConfig) -> RunPlan:
-    """The plan of a config Hydra composed (its resolved form kept for provenance)."""
+def plan_from_hydra(dcfg: DictConfig, size: Callable[[RunConfig], RunConfig] | None = None) -> RunPlan:
+    """The plan of a config Hydra composed (its resolved form kept for provenance).
+
+    Args:
+        size: what turns ``focal_accounts`` into ``n_accounts`` (:func:`churnsim.engine.sizing.sized`, which runs the
+            model and so lives above this module); the n_accounts it sets is what the provenance records.
+    """
     cfg, resolved = to_run_config(dcfg)
+    if size is not None:
+        cfg = size(cfg)
+        resolved = {**resolved, "n_accounts": cfg.n_accounts} if resolved is not None else None
     return make_plan(cfg, resolved)

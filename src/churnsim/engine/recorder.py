@@ -190,6 +190,8 @@ class Recorder:
             monthly=self.monthly(), focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
             cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
             months=cfg.months, discount_rate_per_year=cfg.market.discount_rate_per_year)
+        summary["focal_accounts_start"] = int(self._cohort.sum())
+        summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
         summary["strategy_cost_by_component"] = {
             name: float(cost) for name, cost in zip(self._component_names, self._component_cost, strict=True)}
         return summary

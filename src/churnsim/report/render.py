@@ -73,6 +73,10 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
         doc += [("h3", sweep.scenario_label(key)), ("table", RANKED_HEADER, ranked_rows(rows))]
+        if {"focal_accounts_start.mean", "market_accounts_start.mean"} <= set(rows):
+            first = rows.sort_values("rank").iloc[0]
+            doc.append(("p", f"At month 0 the focal firm holds {first['focal_accounts_start.mean']:,.0f} of the "
+                             f"market's {first['market_accounts_start.mean']:,.0f} accounts (mean over replicates)."))
         if not (rows["strategy"] == BASELINE).any():
             doc.append(("p", f"No {BASELINE} in this scenario: no differences; ranked by the means."))
     doc.append(("h2", "Figures"))
