@@ -64,6 +64,26 @@ def test_multirun_writes_one_complete_run_per_job(tmp_path):
     seeds = sorted(json.loads(p.read_text())["seed"] for p in (tmp_path / "multirun").glob("*/*/*/run.json"))
     assert seeds == [0, 1]
     assert len(list((tmp_path / "multirun").glob("*/*/*/summary.json"))) == 2
+    (sweep_dir,) = (tmp_path / "multirun").glob("*/*")
+    last = done.stdout.strip().splitlines()[-1]  # where the sweep is, and what to do next
+    assert last == f"churnsim: wrote {sweep_dir.relative_to(tmp_path)} (2 jobs); compare them: churnsim-report " \
+                   f"{sweep_dir.relative_to(tmp_path)}"
+
+
+def test_help_starts_with_what_the_tool_does_and_three_examples(tmp_path):
+    lines = churnsim(tmp_path, "--help").stdout.splitlines()
+    assert lines[0].startswith("churnsim: an agent-based simulation of a B2B market")
+    examples = lines[lines.index("Examples:") + 1:lines.index("Examples:") + 4]
+    assert [line.split()[0] for line in examples] == ["churnsim"] * 3
+    assert lines.index("Examples:") < lines.index("== Configuration groups ==")
+
+
+@pytest.mark.parametrize("command", ["churnsim.report.cli", "churnsim.calibrate", "churnsim.sensitivity"])
+def test_the_other_commands_help_shows_no_markup(tmp_path, command):
+    done = subprocess.run([sys.executable, "-m", command, "--help"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "usage:" in done.stdout
+    assert "``" not in done.stdout and ":func:" not in done.stdout and ":mod:" not in done.stdout
 
 
 @pytest.mark.parametrize(("override", "field", "value"), [

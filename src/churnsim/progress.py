@@ -59,8 +59,12 @@ class SweepProgress(Callback):
             _counter_file(config).unlink(missing_ok=True)  # left by an earlier sweep into the same directory
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Remove the counter of finished jobs (launching process; Hydra skips this when a job failed)."""
+        """Remove the counter of finished jobs and say where the sweep is and how to compare it (launching process;
+        Hydra skips this when a job failed)."""
         _counter_file(config).unlink(missing_ok=True)
+        where = Path(config.hydra.sweep.dir)
+        jobs = f"{self.n_jobs} jobs" if self.n_jobs else "its jobs"
+        print(f"churnsim: wrote {where} ({jobs}); compare them: churnsim-report {where}", flush=True)
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Start the job's clock."""

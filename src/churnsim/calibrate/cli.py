@@ -19,6 +19,7 @@ from churnsim.calibrate.objective import evaluate
 from churnsim.calibrate.results import clear_outputs, write_outputs
 from churnsim.calibrate.spec import load_spec
 from churnsim.calibrate.study import open_study, run_trials
+from churnsim.core.cli_errors import help_text
 from churnsim.core.config import ConfigError
 
 __all__ = ["calibrate", "main"]
@@ -62,7 +63,7 @@ def calibrate(spec_path: str | Path, out: str | Path, trials: int | None = None,
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``churnsim-calibrate``."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(prog="churnsim-calibrate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="churnsim-calibrate", description=help_text(__doc__))
     parser.add_argument("spec", metavar="SPEC", help="calibration spec (YAML), e.g. conf/calibration/small.yaml")
     parser.add_argument("--out", metavar="DIR", help="output directory (default: calibrations/<spec file name>)")
     parser.add_argument("--trials", metavar="N", type=int, help="total complete trials (default: the spec's trials)")

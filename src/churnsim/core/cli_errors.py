@@ -19,7 +19,15 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from churnsim.core.config import ConfigError
 
-__all__ = ["BAD_INPUT", "explain", "unknown_key"]
+__all__ = ["BAD_INPUT", "explain", "help_text", "unknown_key"]
+
+_ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]+)`")  # :func:`churnsim.x.name` → name
+
+
+def help_text(docstring: str) -> str:
+    """A command module's docstring as its ``--help`` says it: the first paragraph, without reST markup."""
+    first = docstring.strip().split("\n\n")[0]
+    return " ".join(_ROLE.sub(r"\1", first).replace("``", "").split())
 
 BAD_INPUT = (ConfigError, HydraException, OmegaConfBaseException, yaml.YAMLError)
 """Exceptions that mean the user's config or command line is wrong, not the program.

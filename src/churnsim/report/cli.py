@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import pandas as pd
 
+from churnsim.core.cli_errors import help_text
 from churnsim.report.compare import summary_table
 from churnsim.report.figures import make_figures
 from churnsim.report.load import Sweep, SweepError, load_sweep, missing_jobs
@@ -43,7 +44,7 @@ def write_report(sweep: Sweep, out: Path) -> tuple[Path, pd.DataFrame]:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``churnsim-report``."""
-    parser = argparse.ArgumentParser(prog="churnsim-report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="churnsim-report", description=help_text(__doc__))
     parser.add_argument("sweep_dir", metavar="SWEEP_DIR", help="a sweep directory (multirun/...) or a run directory")
     parser.add_argument("--out", metavar="DIR", help="where to write the report (default: SWEEP_DIR/report)")
     args = parser.parse_args(argv)

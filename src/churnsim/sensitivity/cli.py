@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from churnsim.core.cli_errors import help_text
 from churnsim.sensitivity.analyse import Analysis, IncompleteSweep, analyse
 from churnsim.sensitivity.design import DESIGN_FILE, make_design, read_design, write_atomic
 from churnsim.sensitivity.spec import SpecError, check_points, load_spec
@@ -86,7 +87,7 @@ def report(analysis: Analysis) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``churnsim-sensitivity``."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=help_text(__doc__))
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run a spec's sweep, then analyse it")
     run_parser.add_argument("spec", metavar="SPEC", help="a sensitivity spec (YAML), e.g. "
