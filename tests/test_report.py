@@ -243,3 +243,37 @@ def test_t_interval():
     assert t_interval([5.0, 5.0, 5.0]) == (3, 5.0, 5.0, 5.0)
     n, mean, low, high = t_interval([4.0, float("nan")])
     assert (n, mean) == (1, 4.0) and math.isnan(low) and math.isnan(high)
+
+
+def _scatter_rows(n: int, spread: float) -> pd.DataFrame:
+    gen = np.random.Generator(np.random.PCG64(3))
+    names = ["baseline"] + [f"strategy_with_a_long_name_{i}" for i in range(1, n)]
+    rows = pd.DataFrame({"strategy": names, "rank": range(1, n + 1),
+                         "strategy_cost.mean": np.r_[0.0, gen.uniform(0, spread, n - 1)],
+                         "net_profit.delta": np.r_[0.0, gen.normal(0, spread / 5, n - 1)]})
+    for column in ("strategy_cost.ci_low", "strategy_cost.ci_high", "net_profit.delta_ci_low",
+                   "net_profit.delta_ci_high"):
+        rows[column] = np.nan
+    return rows
+
+
+@pytest.mark.parametrize(("n", "labels"), [(10, 10), (21, 9)])
+def test_worth_it_labels_never_overlap(n, labels):
+    """Issue 14, point 9: crowded points (ten within a narrow band), and 21 strategies of which the 4 best, the 4
+    worst and baseline are labelled; every label's drawn box is apart from every other's."""
+    from churnsim.report.figures import _colours, worth_it_figure
+
+    rows = _scatter_rows(n, spread=200.0)
+    fig, texts, points = worth_it_figure(rows, _colours(rows["strategy"].tolist()))
+    assert (len(texts), points) == (labels, n)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
+def test_figures_over_time_highlight_a_few_of_many_strategies():
+    from churnsim.report.figures import highlighted
+
+    ranked = ["a", "b", "baseline", *[f"s{i}" for i in range(17)], "worst"]
+    assert highlighted(ranked) == ["a", "b", "baseline", "s0", "worst"]  # baseline, the three best, the worst
+    assert highlighted(ranked[:5]) == ranked[:5]

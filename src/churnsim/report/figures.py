@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from adjustText import adjust_text
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -66,26 +67,68 @@ def _over_time(monthly: pd.DataFrame, strategies: list[str], colours: dict, path
     title = "Focal firm's active accounts and market share over time"
     return _save(fig, path, title, label, "Mean over replicates with its 95 % interval (band). Left: the focal "
                  "firm's active accounts at the end of each month over those at the end of month 0 (accounts won "
-                 "count too). Right: its share of the market's active accounts.")
+                 "count too). Right: its share of the market's active accounts." + _grey_note(strategies))
 
 
 def _worth_it(rows: pd.DataFrame, colours: dict, path: Path, label: str) -> FigureFile:
+    fig, texts, n_points = worth_it_figure(rows, colours)
+    which = ("every strategy is labelled" if len(texts) == n_points else
+             f"the {_LABELLED // 2} best and {_LABELLED // 2} worst by Δ net profit and baseline are labelled, "
+             "every one is in the legend")
+    return _save(fig, path, "Which strategies are worth it: net profit gained against strategy cost", label,
+                 "Each point is a strategy: its mean cost (x) and its mean paired difference in net profit from "
+                 "baseline (y), with 95 % intervals. Net profit already pays for the strategy, so a point above "
+                 f"the dashed line paid for itself. Labels are moved apart so they do not overlap; {which}.")
+
+
+def worth_it_figure(rows: pd.DataFrame, colours: dict) -> tuple[Figure, list, int]:
+    """The worth-it scatter of one scenario's summary rows: (figure, its label texts, number of points)."""
     fig = Figure(figsize=(7.5, 5.5))
+    FigureCanvasAgg(fig)
     ax = fig.subplots()
-    for _, r in rows.iterrows():
+    points = []
+    for _, r in rows.sort_values("rank").iterrows():
         x, y = r["strategy_cost.mean"], r["net_profit.delta"]
         if np.isnan(x) or np.isnan(y):
             continue
         xerr = _err(x, r["strategy_cost.ci_low"], r["strategy_cost.ci_high"])
         yerr = _err(y, r["net_profit.delta_ci_low"], r["net_profit.delta_ci_high"])
-        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", color=colours[r["strategy"]], capsize=3)
-        ax.annotate(_text(r["strategy"]), (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", color=colours[r["strategy"]], capsize=3,
+                    label=_text(r["strategy"]))
+        points.append((x, y, r["strategy"]))
+    labelled = _labelled(points)
+    texts = [ax.text(x, y, _text(name), fontsize=8) for x, y, name in points if name in labelled]
     ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--")
     ax.set(xlabel="strategy cost over the reported months (k€)", ylabel="Δ net profit vs baseline (k€)")
-    return _save(fig, path, "Which strategies are worth it: net profit gained against strategy cost", label,
-                 "Each point is a strategy: its mean cost (x) and its mean paired difference in net profit from "
-                 "baseline (y), with 95 % intervals. Net profit already pays for the strategy, so a point above "
-                 "the dashed line paid for itself.")
+    if len(labelled) < len(points):
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if texts:  # moved apart by their drawn sizes, away from the points, each tied to its point by a thin line
+        adjust_text(texts, ax=ax, x=[p[0] for p in points], y=[p[1] for p in points], expand=(1.2, 1.4),
+                    arrowprops={"arrowstyle": "-", "color": "grey", "linewidth": 0.5})
+    return fig, texts, len(points)
+
+
+_LABELLED = 8  # labels on the worth-it figure when there are more strategies: the best and worst halves of it
+
+
+def _labelled(points: list[tuple[float, float, str]]) -> set[str]:
+    """The strategies to label: all of a few; of many, baseline and the best and worst by Δ net profit."""
+    if len(points) <= _LABELLED + 2:
+        return {name for _, _, name in points}
+    by_gain = [name for _, _, name in sorted(points, key=lambda p: -p[1])]
+    return {BASELINE, *by_gain[:_LABELLED // 2], *by_gain[-(_LABELLED // 2):]}
+
+
+_HIGHLIGHT = 6  # more strategies than this: the figures over time highlight a few, the rest in grey
+
+
+def highlighted(strategies: list[str]) -> list[str]:
+    """The strategies the figures over time draw in colour (ranked order in, best first): all of a few; of many,
+    baseline, the three best-ranked and the worst-ranked."""
+    if len(strategies) <= _HIGHLIGHT:
+        return list(strategies)
+    others = [s for s in strategies if s != BASELINE]
+    return [s for s in strategies if s == BASELINE or s in others[:3] or s == others[-1]]
 
 
 def _departures(departures: pd.DataFrame, jobs: pd.DataFrame, strategies: list[str], path: Path,
@@ -127,18 +170,30 @@ def _survival(survival: pd.DataFrame, strategies: list[str], colours: dict, path
                  "The cohort: accounts that entered before month 0 and were the focal firm's customers when month "
                  f"0 began (about {size:,.0f} per run). Survival after t months: the share of the cohort that had "
                  "not left the focal firm in months 0 … t−1 (an account won back later still counts as lost). "
-                 "Mean over replicates with its 95 % interval (band).")
+                 "Mean over replicates with its 95 % interval (band)." + _grey_note(strategies))
+
+
+def _grey_note(strategies: list[str]) -> str:
+    if len(strategies) <= _HIGHLIGHT:
+        return ""
+    return (f" Of the {len(strategies)} strategies, baseline, the three best-ranked and the worst-ranked are in "
+            "colour; the others are the thin grey lines (every one is in the tables).")
 
 
 def _bands(ax, band: pd.DataFrame, strategies: list[str], colours: dict) -> None:
-    alpha = 0.15 if len(strategies) <= 5 else 0.06  # many overlapping bands would hide the lines
+    """Mean and interval band per strategy; of many strategies, only :func:`highlighted` ones in colour (with a band
+    and a legend entry), the others as thin grey lines."""
+    shown = highlighted(strategies)
     for strategy in strategies:
         b = band[band["strategy"] == strategy]
         if not len(b):
             continue
+        if strategy not in shown:
+            ax.plot(b["month"], b["mean"], color="0.75", linewidth=0.8, zorder=1)
+            continue
         ax.plot(b["month"], b["mean"], color=colours[strategy], label=_text(strategy),
                 linewidth=2.0 if strategy == BASELINE else 1.3, zorder=3 if strategy == BASELINE else 2)
-        ax.fill_between(b["month"], b["low"], b["high"], color=colours[strategy], alpha=alpha, linewidth=0)
+        ax.fill_between(b["month"], b["low"], b["high"], color=colours[strategy], alpha=0.15, linewidth=0)
 
 
 def _colours(strategies: list[str]) -> dict:
