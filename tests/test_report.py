@@ -122,8 +122,8 @@ def test_the_report_breaks_each_strategys_cost_down_by_component(reported):
     np.testing.assert_allclose(contracts[column], contracts["strategy_cost"], rtol=1e-12)  # its one component
     assert jobs.loc[jobs["strategy"] == "baseline", column].isna().all()  # baseline has none
     text = (out / "report.md").read_text()
-    section = text.split("## Strategy cost by component")[1].split("\n## ")[0]
-    assert "| contracts |" in section and "contracts " in section and "| baseline |" not in section
+    section = text.split("## Strategy cost and actions by component")[1].split("\n## ")[0]
+    assert "| contracts | contracts |" in section and "contracts signed" in section and "| baseline |" not in section
     assert "At month 0 the focal firm holds " in text and " of the market's " in text
 
 
@@ -277,3 +277,15 @@ def test_figures_over_time_highlight_a_few_of_many_strategies():
     ranked = ["a", "b", "baseline", *[f"s{i}" for i in range(17)], "worst"]
     assert highlighted(ranked) == ["a", "b", "baseline", "s0", "worst"]  # baseline, the three best, the worst
     assert highlighted(ranked[:5]) == ranked[:5]
+
+
+def test_a_strategy_that_never_acted_says_so(tmp_path):
+    """Issue 14, point 9: against passive rivals nobody makes an offer, so the value guarantee matches none; the
+    report says "0 offers matched" instead of a bare 0."""
+    done = churnsim(tmp_path, "-m", "strategy=baseline,value_guarantee", "replicate=0,1", *TINY,
+                    "hydra.sweep.dir=sweep", "hydra/launcher=basic", "output.tables=[monthly]")
+    assert done.returncode == 0, done.stderr
+    reported = _run(tmp_path, "-m", "churnsim.report", str(tmp_path / "sweep"), "--out", str(tmp_path / "out"))
+    assert reported.returncode == 0, reported.stderr
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "value_guarantee: value_guarantee never acted in this scenario (0 offers matched)" in text

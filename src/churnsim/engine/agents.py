@@ -43,11 +43,12 @@ class Supplier(mesa.Agent):
         """The morale its people policy lets its salespeople drift toward (0: neutral)."""
         return float(self.model.market.morale_target[self.index])
 
-    def retain(self, market: Market) -> list[float]:
-        """Run its retention strategy for this month, once it has started; return each component's cost (k€)."""
+    def retain(self, market: Market) -> list[tuple[float, dict[str, float]]]:
+        """Run its retention strategy for this month, once it has started; return each component's cost (k€) and
+        what it did (:meth:`~churnsim.strategies.base.Component.run_month`)."""
         if market.month < self.strategy_start_month:
-            return [0.0] * len(self.components)
-        return [float(c.act(market, self.index)) for c in self.components]
+            return [(0.0, {}) for _ in self.components]
+        return [(float(cost), done) for cost, done in (c.run_month(market, self.index) for c in self.components)]
 
 
 class Salesperson(mesa.Agent):

@@ -234,8 +234,8 @@ class MarketModel(mesa.Model):
         poaching.make_offers(self.accounts, self.sup, present, self.streams, self.month, self.n_entered)
         poaching.court(self.reps, self.sup, present, self.streams, self.month)
         self.accounts.reset_terms()
-        costs = [s.retain(self.market) for s in self.suppliers]
-        self.recorder.strategy_cost(np.array([sum(c) for c in costs]), costs[0])
+        acted = [s.retain(self.market) for s in self.suppliers]
+        self.recorder.strategy_cost(np.array([sum(cost for cost, _ in a) for a in acted]), acted[0])
         self.forget_reputation()  # strategies may change remembered experience and product value
 
     def threats(self) -> None:

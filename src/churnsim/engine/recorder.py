@@ -65,6 +65,7 @@ class Recorder:
         self.month_strategy_cost = np.zeros(self.n_suppliers)
         self._component_names = component_names(plan.components)
         self._component_cost = np.zeros(len(self._component_names))  # the focal firm's, reported months
+        self._component_actions: dict[str, dict[str, float]] = {name: {} for name in self._component_names}
         self._cohort: np.ndarray | None = None
         self._cohort_revenue: list[float] = []
         self._clv = Collector() if set(self._wanted) & set(CLV_TABLES) else None
@@ -128,11 +129,15 @@ class Recorder:
         self._rep_quits += _counts(frm.astype(np.int64), self._rep_quits.shape)
         self._log("rep_move", np.full(len(person), -1), person, frm, to, np.where(poached, -3, -2), False)
 
-    def strategy_cost(self, cost: np.ndarray, focal_by_component: list[float]) -> None:
-        """This month's strategy cost per supplier (K,) and the focal firm's per component (k€)."""
+    def strategy_cost(self, cost: np.ndarray, focal: list[tuple[float, dict[str, float]]]) -> None:
+        """This month's strategy cost per supplier (K,), and the focal firm's per component: cost (k€) and what it
+        did."""
         self.month_strategy_cost = cost
         if self._reporting:
-            self._component_cost += np.asarray(focal_by_component, dtype=np.float64)
+            self._component_cost += np.array([c for c, _ in focal], dtype=np.float64)
+            for name, (_, done) in zip(self._component_names, focal, strict=True):
+                for what, n in done.items():
+                    self._component_actions[name][what] = self._component_actions[name].get(what, 0) + n
 
     def acquired_by_tier(self) -> np.ndarray:
         return self._acquired
@@ -194,6 +199,9 @@ class Recorder:
         summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
         summary["strategy_cost_by_component"] = {
             name: float(cost) for name, cost in zip(self._component_names, self._component_cost, strict=True)}
+        summary["strategy_actions_by_component"] = {
+            name: {what: int(n) if float(n).is_integer() else float(n) for what, n in done.items()}
+            for name, done in self._component_actions.items()}
         return summary
 
     def _frame(self, name: str, columns: dict) -> pd.DataFrame:

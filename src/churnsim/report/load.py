@@ -21,13 +21,16 @@ import yaml
 
 from churnsim.outputs import finished_run
 
-__all__ = ["COMPONENT_COST", "ID_COLUMNS", "Sweep", "SweepError", "load_sweep", "missing_jobs", "read_table"]
+__all__ = ["COMPONENT_ACTIONS", "COMPONENT_COST", "ID_COLUMNS", "Sweep", "SweepError", "load_sweep", "missing_jobs",
+           "read_table"]
 
 ID_COLUMNS = ["market", "competitors", "strategy", "seed", "replicate"]
 """What names a job in a comparison: its scenario, its strategy and its replicate (seed, replicate)."""
 
 COMPONENT_COST = "strategy_cost_by_component."
 """Prefix of the jobs' columns of strategy cost by component (k€; from ``summary.json``)."""
+COMPONENT_ACTIONS = "strategy_actions_by_component."
+"""Prefix of the jobs' columns of what each component did: ``<prefix><component>.<action>`` (counts)."""
 
 _NOT_SCENARIO = ("strategy.", "output.", "replicate", "seed")  # config keys that never split scenarios
 
@@ -88,7 +91,7 @@ def load_sweep(path: str | Path) -> Sweep:
     metrics = list(dict.fromkeys(k for s in summaries for k, v in s.items() if _is_number(v)))
     reasons = sorted(c for c in jobs.columns if c.startswith("churn_by_reason."))
     jobs[reasons] = jobs[reasons].where(jobs["status"] != "complete", jobs[reasons].fillna(0))
-    by_component = sorted(c for c in jobs.columns if c.startswith(COMPONENT_COST))
+    by_component = sorted(c for c in jobs.columns if c.startswith((COMPONENT_COST, COMPONENT_ACTIONS)))
     jobs[["seed", "replicate"]] = jobs[["seed", "replicate"]].astype("Int64")
     scenario = _scenario_columns(jobs, pd.DataFrame([_flatten(c) for c in configs]))
     jobs = _mark_duplicates(jobs, scenario)
@@ -152,6 +155,9 @@ def _read_job(root: Path, job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]
         row.update({f"churn_by_reason.{r}": n for r, n in (summary.get("churn_by_reason") or {}).items()})
         row.update({f"{COMPONENT_COST}{c}": v
                     for c, v in (summary.get("strategy_cost_by_component") or {}).items()})
+        row.update({f"{COMPONENT_ACTIONS}{c}.{what}": n
+                    for c, done in (summary.get("strategy_actions_by_component") or {}).items()
+                    for what, n in done.items()})
     return row, config
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from churnsim.report.compare import BASELINE, LEVEL, RANK_BY
 from churnsim.report.figures import FigureFile
-from churnsim.report.load import COMPONENT_COST, Sweep
+from churnsim.report.load import COMPONENT_ACTIONS, COMPONENT_COST, Sweep
 
 __all__ = ["build_document", "fmt", "ranked_rows", "to_html", "to_markdown"]
 
@@ -96,24 +96,38 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
 
 
 def _component_costs(sweep: Sweep, groups: list) -> list[Block]:
-    """Each strategy's cost by component (k€ over the reported months, mean over its complete replicates)."""
+    """Each strategy's cost and actions by component (over the reported months, mean over its complete
+    replicates), and the components that never acted in a scenario."""
     columns = [c for c in sweep.jobs.columns if c.startswith(COMPONENT_COST)]
     if not columns:
         return []
-    blocks: list[Block] = [("h2", "Strategy cost by component (k€, mean over replicates)")]
+    blocks: list[Block] = [("h2", "Strategy cost and actions by component (mean per run over replicates)")]
     complete = sweep.complete
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
-        body = []
+        body, idle = [], []
         for strategy in rows.sort_values("rank")["strategy"]:
             jobs = complete[(complete["strategy"] == strategy)
                             & (complete[sweep.scenario].astype(str) == [str(v) for v in key]).all(axis=1)]
             means = jobs[columns].mean()
-            parts = [f"{c.removeprefix(COMPONENT_COST)} {fmt('cost', v)}" for c, v in means.items() if not pd.isna(v)]
-            if parts:
-                body.append([str(strategy), fmt("cost", float(means.sum())), "; ".join(parts)])
+            for column, cost in means.items():
+                if pd.isna(cost):
+                    continue
+                name = column.removeprefix(COMPONENT_COST)
+                prefix = f"{COMPONENT_ACTIONS}{name}."
+                done = jobs[[c for c in jobs.columns if c.startswith(prefix)]].sum()  # over replicates
+                did = {c.removeprefix(prefix): n / len(jobs) for c, n in done.items()}
+                words = "; ".join(f"{fmt('count', n)} {what.replace('_', ' ')}" for what, n in did.items())
+                body.append([str(strategy), name, fmt("cost", float(cost)), words or "–"])
+                acts = {what: n for what, n in did.items() if what != "covered_account_months"}
+                if (acts and not any(acts.values())) or (not acts and not did.get("covered_account_months", 1)):
+                    idle.append(f"{strategy}: {name} never acted in this scenario ("
+                                + ", ".join(f"0 {what.replace('_', ' ')}" for what in (acts or did)) + ")")
         if body:
-            blocks += [("h3", sweep.scenario_label(key)), ("table", ["strategy", "total", "by component"], body)]
+            blocks += [("h3", sweep.scenario_label(key)),
+                       ("table", ["strategy", "component", "cost (k€)", "what it did"], body)]
+        if idle:
+            blocks.append(("ul", idle))
     return blocks
 
 

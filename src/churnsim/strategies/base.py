@@ -45,6 +45,9 @@ class Component:
     """Base of all strategy components. Subclasses set ``kind`` and implement :meth:`apply`."""
 
     kind: ClassVar[str] = ""
+    ACTIONS: ClassVar[dict[str, str]] = {}
+    """What each counted kind of action is called in ``summary.json`` (``strategy_actions_by_component``); a kind not
+    named here keeps its own name."""
     tiers: list[str] = field(default_factory=lambda: list(TIERS),
                              metadata={"doc": "tiers it covers: key, regular, small"})
     cost_fixed_per_month: float = _num(0.0, 0.0, doc="k€ per month")
@@ -69,10 +72,17 @@ class Component:
 
     def act(self, market: Market, owner: int) -> float:
         """Run one month for ``owner``; return the month's cost (k€)."""
+        return self.run_month(market, owner)[0]
+
+    def run_month(self, market: Market, owner: int) -> tuple[float, dict[str, float]]:
+        """Run one month for ``owner``; return the month's cost (k€) and what it did: the account-months it
+        covered and its counts of each kind of action, by their names in :attr:`ACTIONS`."""
         covered = self.covered(market, owner)
+        n_covered = int(covered.sum())
         counts = self.apply(market, owner, covered)
         variable = sum(getattr(self, f"cost_per_{kind}") * n for kind, n in counts.items())
-        return self.cost_fixed_per_month + self.cost_per_account_month * int(covered.sum()) + variable
+        cost = self.cost_fixed_per_month + self.cost_per_account_month * n_covered + variable
+        return cost, {"covered_account_months": n_covered, **{self.ACTIONS.get(k, k): n for k, n in counts.items()}}
 
     def check(self, where: str, cfg: RunConfig) -> None:
         """Raise ``ConfigError`` if the parameters cannot work in the run ``cfg`` (the market, the span).

@@ -31,6 +31,7 @@ __all__ = ["Alignment", "DeepCommunication"]
 @dataclass
 class DeepCommunication(Contacting):
     kind = "deep_communication"
+    ACTIONS = {"action": "visits"}
     tiers: list[str] = field(default_factory=lambda: ["key"], metadata={"doc": "tiers the team covers"})
     visits_per_month: float = _p(0.5, doc="share of covered accounts visited each month")
     relationship_boost: float = _p(0.10, doc="share of the gap to full firm-owned relationship a visit closes")

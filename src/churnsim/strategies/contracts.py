@@ -27,6 +27,7 @@ __all__ = ["Contracts"]
 @dataclass
 class Contracts(Component):
     kind = "contracts"
+    ACTIONS = {"action": "contracts_signed"}
     term_months: int = _num(24, 1, doc="length of a contract")
     exit_penalty_months: float = _num(3.0, 0.0, doc="penalty for leaving in term, months of revenue")
     discount: float = _p(0.02, doc="share off list price while under contract")

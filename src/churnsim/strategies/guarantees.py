@@ -70,6 +70,7 @@ class LogisticsGuarantee(_Terms):
 @dataclass
 class ValueGuarantee(Component):
     kind = "value_guarantee"
+    ACTIONS = {"action": "offers_matched"}
     tiers: list[str] = field(default_factory=lambda: ["key"], metadata={"doc": "tiers whose offers are matched"})
     match_months: int = _num(12, 1, doc="months a matched discount lasts")
     max_discount: float = _p(0.2, doc="largest discount the firm will match")

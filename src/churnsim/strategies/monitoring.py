@@ -26,6 +26,7 @@ __all__ = ["MarketMonitoring"]
 @dataclass
 class MarketMonitoring(Component):
     kind = "market_monitoring"
+    ACTIONS = {"episode": "episodes_stopped"}
     regions: list[int] = field(default_factory=list, metadata={"lo": 0, "doc": "regions watched (empty: all)"})
     p_detect_per_month: float = _p(0.5, doc="chance per month a running episode in a watched region is detected")
     cost_fixed_per_month: float = _num(3.0, 0.0, doc="k€ per month: the monitoring team")

@@ -44,6 +44,7 @@ class RelationshipRedundancy(Component):
 @dataclass
 class EmployeeLoyalty(Component):
     kind = "employee_loyalty"
+    ACTIONS = {"rep": "salesperson_months"}
     morale_lift: float = _num(0.5, 0.0, 5.0, doc="lift of the morale salespeople drift toward")
     cost_per_rep: float = _num(0.4, 0.0, doc="k€ per salesperson and month: retention pay")
 

@@ -30,6 +30,7 @@ __all__ = ["Bundling", "LoyaltyRewards"]
 @dataclass
 class LoyaltyRewards(Component):
     kind = "loyalty_rewards"
+    ACTIONS = {"reward_keur": "rewards_keur"}
     accrual_months_per_month: float = _num(0.02, 0.0, 1.0, doc="points earned per month, months of revenue")
     redeem_every_months: int = _num(12, 1, doc="months between redemptions")
     cost_per_reward_keur: float = _num(1.0, 0.0, doc="cost per k€ of rewards earned (1: face value)")
@@ -47,6 +48,7 @@ class LoyaltyRewards(Component):
 @dataclass
 class Bundling(Component):
     kind = "bundling"
+    ACTIONS = {"action": "bundles_joined"}
     discount: float = _p(0.02, doc="share off list price for a bundled account")
     bundle_months: float = _num(1.0, 0.0, 24.0, doc="bundle advantages lost by switching, months of revenue")
     p_accept_per_month: float = _p(0.05, doc="chance per month a covered account takes the bundle")

@@ -26,6 +26,7 @@ __all__ = ["SatisfactionSurvey"]
 @dataclass
 class SatisfactionSurvey(Contacting):
     kind = "satisfaction_survey"
+    ACTIONS = {"response": "responses", "action": "follow_ups"}
     interval_months: int = _num(3, 1, doc="months between survey waves")
     sample_share: float = _p(0.5, doc="share of covered accounts asked in a wave")
     followup_levels: int = _num(2, 1, 5, doc="answers at or below this level get a follow-up visit")

@@ -26,6 +26,7 @@ __all__ = ["WinBack"]
 @dataclass
 class WinBack(Contacting):
     kind = "win_back"
+    ACTIONS = {"action": "win_back_approaches"}
     window_months: int = _num(12, 1, doc="how long after it left an account is approached")
     p_approach: float = _p(0.25, doc="chance per month a former account is approached")
     discount: float = _p(0.08, doc="share off list price offered to come back")
