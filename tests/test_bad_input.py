@@ -161,3 +161,10 @@ def test_a_price_war_ending_before_it_starts_is_refused_in_one_line(tmp_path):
     assert line == (
         "churnsim: error: competitors.price_war: the price cut would end (until month 6) before it starts (month 12): "
         "until_month must be after from_month, or left out for a war to the end")
+
+
+def test_an_attacker_that_is_not_a_rival_is_named_in_one_line(tmp_path):
+    line = error_line(tmp_path, churnsim(tmp_path, *TINY, "competitors=aggressive_poacher",
+                                         "competitors.attack.rivals=[rival_z]"))
+    assert line == ("churnsim: error: competitors.attack.rivals: 'rival_z' is not a rival; the rivals are rival_a, "
+                    "rival_b")

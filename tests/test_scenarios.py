@@ -350,3 +350,17 @@ def test_a_price_war_that_ends_is_the_same_market_until_it_ends():
     after = [frame[(frame["month"] >= 6) & (frame["supplier"] != "focal")]["revenue"].sum()
              for frame in (endless, short)]
     assert after[1] > after[0]  # the rivals charge list price again
+
+
+def test_the_attack_is_set_once_for_the_attacking_rivals():
+    """Issue 14, point 3: the aggressive poacher's headline numbers in one block; rival_b stays passive."""
+    shipped = SupplierArrays.of(load_config(["competitors=aggressive_poacher"]))
+    np.testing.assert_allclose(shipped.offer_rate_per_month, [0.0, 0.01, 0.0])
+    np.testing.assert_allclose(shipped.rep_court_rate_per_month, [0.0, 0.02, 0.0])
+    harder = SupplierArrays.of(load_config(["competitors=aggressive_poacher",
+                                            "competitors.attack.offer_rate_per_month=0.03",
+                                            "competitors.attack.offer_discount=0.2"]))
+    np.testing.assert_allclose(harder.offer_rate_per_month, [0.0, 0.03, 0.0])
+    np.testing.assert_allclose(harder.offer_discount[1], 0.2)
+    everyone = SupplierArrays.of(load_config(["competitors.attack.offer_rate_per_month=0.005"]))  # passive rivals
+    np.testing.assert_allclose(everyone.offer_rate_per_month, [0.0, 0.005, 0.005])  # empty rivals: every rival

@@ -10,7 +10,7 @@ The defaults are the generic B2B market of DESIGN.md §3.4; presets in ``conf/ma
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ TABLES = ("monthly", "events", "accounts", "clv_orders", "clv_cohorts", "clv_cus
 
 __all__ = [
     "AccountsConfig",
+    "AttackConfig",
     "BehaviourConfig",
     "CompetitorsConfig",
     "ConfigError",
@@ -244,12 +245,27 @@ class PriceWarConfig:
 
 
 @dataclass
+class AttackConfig:
+    """The poaching of the attacking rivals, set in one place (``competitors.attack.offer_rate_per_month=0.02``).
+
+    A field given applies to every rival named in ``rivals`` (empty: every rival); a field left out leaves each
+    rival's own ``poaching`` setting.
+    """
+
+    rivals: list[str] = _list([], doc="the attacking rivals, by name (empty: every rival)")
+    offer_rate_per_month: float | None = _num(None, 0.0, 1.0, doc="offers a month, share of rivals' accounts")
+    offer_discount: float | None = _p(None, doc="price cut an offer promises, share of the offerer's price")
+    rep_court_rate_per_month: float | None = _p(None, doc="chance a month it courts a given rival salesperson")
+
+
+@dataclass
 class CompetitorsConfig:
     """The competitors: their offer and their poaching policy (DESIGN §3.6)."""
 
     name: str = "passive"
     rivals: list[SupplierConfig] = field(default_factory=_default_rivals)
     price_war: PriceWarConfig = field(default_factory=PriceWarConfig)
+    attack: AttackConfig = field(default_factory=AttackConfig)
 
 
 @dataclass
@@ -318,6 +334,15 @@ def _check_values(path: str, value: Any, meta: dict) -> None:
         _check_number(path, value, meta)
 
 
+def attacked(rival: SupplierConfig, attack: AttackConfig) -> PoachingConfig:
+    """``rival``'s poaching policy with the scenario's attack block applied (if it is one of the attackers)."""
+    if attack.rivals and rival.name not in attack.rivals:
+        return rival.poaching
+    given = {name: getattr(attack, name) for name in ("offer_rate_per_month", "offer_discount",
+                                                     "rep_court_rate_per_month") if getattr(attack, name) is not None}
+    return replace(rival.poaching, **given)
+
+
 def price_cut(rival: SupplierConfig, war: PriceWarConfig) -> float:
     """The list-price cut ``rival`` makes: the price war's depth if it sets one, else the rival's own."""
     return rival.poaching.price_cut if war.depth is None else war.depth
@@ -355,6 +380,11 @@ def _check_consistency(cfg: RunConfig) -> None:
         if len(sup.cost_to_serve_per_month) != 3:
             raise ConfigError(f"{where}.cost_to_serve_per_month = {sup.cost_to_serve_per_month}: must be three "
                               "costs (key, regular, small)")
+    rival_names = [r.name for r in cfg.competitors.rivals]
+    for name in cfg.competitors.attack.rivals:
+        if name not in rival_names:
+            raise ConfigError(f"competitors.attack.rivals: {name!r} is not a rival; the rivals are "
+                              f"{', '.join(rival_names)}")
     war = cfg.competitors.price_war
     for i, rival in enumerate(cfg.competitors.rivals):
         start, end = price_cut_months(rival, war)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from churnsim.core.config import RunConfig, SupplierConfig, price_cut, price_cut_months
+from churnsim.core.config import RunConfig, SupplierConfig, attacked, price_cut, price_cut_months
 
 __all__ = ["SupplierArrays"]
 
@@ -65,8 +65,8 @@ class SupplierArrays:
         months = [(s.poaching.price_cut_from_month, s.poaching.price_cut_until_month) if i == 0
                   else price_cut_months(s, war) for i, s in enumerate(suppliers)]
         columns = {name: np.array([getattr(s, name) for s in suppliers], dtype=np.float64) for name in _LEVELS}
-        columns |= {name: np.array([getattr(s.poaching, name) for s in suppliers], dtype=np.float64)
-                    for name in _POACHING}
+        poaching = [s.poaching if i == 0 else attacked(s, cfg.competitors.attack) for i, s in enumerate(suppliers)]
+        columns |= {name: np.array([getattr(p, name) for p in poaching], dtype=np.float64) for name in _POACHING}
         return cls(
             names=names, **columns,
             price_cut=np.array([s.poaching.price_cut if i == 0 else price_cut(s, war)
