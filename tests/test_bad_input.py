@@ -168,3 +168,21 @@ def test_an_attacker_that_is_not_a_rival_is_named_in_one_line(tmp_path):
                                          "competitors.attack.rivals=[rival_z]"))
     assert line == ("churnsim: error: competitors.attack.rivals: 'rival_z' is not a rival; the rivals are rival_a, "
                     "rival_b")
+
+
+@pytest.mark.parametrize(("overrides", "start"), [
+    (["competitors=new_entrant", "competitors.rivals.2.enters_at_month=6"],
+     "competitors.rivals[2].enters_at_month = 6 and competitors.entrant.enters_at_month = 12: set it in one place, "
+     "competitors.entrant.enters_at_month"),
+    (["competitors=aggressive_poacher", "competitors.rivals.0.poaching.rep_court_rate_per_month=0.05"],
+     "competitors.rivals[0].poaching.rep_court_rate_per_month = 0.05 and competitors.attack.rep_court_rate_per_month "
+     "= 0.02: set it in one place, competitors.attack.rep_court_rate_per_month"),
+    (["competitors=price_war", "competitors.rivals.1.poaching.price_cut=0.3"],
+     "competitors.rivals[1].poaching.price_cut = 0.3 and competitors.price_war.depth = 0.1: set it in one place, "
+     "competitors.price_war.depth"),
+])
+def test_a_value_set_on_a_rival_and_by_the_scenarios_block_is_refused(tmp_path, overrides, start):
+    """The block would win and the rival's own value would be lost without a word (it happened to an experiment
+    file while the blocks were written)."""
+    line = error_line(tmp_path, churnsim(tmp_path, *TINY, *overrides))
+    assert line.startswith(f"churnsim: error: {start}"), line

@@ -364,3 +364,30 @@ def test_the_attack_is_set_once_for_the_attacking_rivals():
     np.testing.assert_allclose(harder.offer_discount[1], 0.2)
     everyone = SupplierArrays.of(load_config(["competitors.attack.offer_rate_per_month=0.005"]))  # passive rivals
     np.testing.assert_allclose(everyone.offer_rate_per_month, [0.0, 0.005, 0.005])  # empty rivals: every rival
+
+
+def test_the_entrant_and_the_online_channel_are_set_once_by_their_headline_blocks():
+    """Issue 14, point 3: the new entrant's and the online channel's headline numbers in one block each."""
+    shipped = SupplierArrays.of(load_config(["competitors=new_entrant"]))
+    assert shipped.names[3] == "entrant" and shipped.enters_at_month[3] == 12 and shipped.quality[3] == 0.9
+    later = SupplierArrays.of(load_config(["competitors=new_entrant", "competitors.entrant.enters_at_month=30",
+                                           "competitors.entrant.price=0.9"]))
+    assert later.enters_at_month[3] == 30 and later.price[3] == 0.9 and later.price[1] == 1.0
+    online = SupplierArrays.of(load_config(["competitors=online_channel", "competitors.online.opens_at_month=2",
+                                            "competitors.online.margin_hit=0.1"]))
+    assert online.names[3] == "online_direct" and online.enters_at_month[3] == 2
+    assert online.channel_margin_hit[3] == 0.1 and online.price[3] == 0.85  # the file's price, untouched
+
+
+@pytest.mark.parametrize(("overrides", "line"), [
+    (["competitors=passive", "competitors.entrant.quality=0.9"],
+     "competitors.entrant.name = 'entrant': no rival of that name in this scenario (the rivals are rival_a, "
+     "rival_b); its settings have nothing to apply to"),
+    (["competitors=new_entrant", "competitors.entrant.enters_at_month=99"],
+     "competitors.entrant.enters_at_month = 99: must be < months (60), or left out for a supplier present from the "
+     "start"),
+])
+def test_a_headline_block_with_nothing_to_apply_to_or_out_of_the_run_is_refused(overrides, line):
+    with pytest.raises(ConfigError) as err:
+        make_plan(load_config(overrides))
+    assert str(err.value) == line

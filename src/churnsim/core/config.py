@@ -26,6 +26,8 @@ TABLES = ("monthly", "events", "accounts", "clv_orders", "clv_cohorts", "clv_cus
 __all__ = [
     "AccountsConfig",
     "AttackConfig",
+    "EntrantConfig",
+    "OnlineChannelConfig",
     "BehaviourConfig",
     "CompetitorsConfig",
     "ConfigError",
@@ -259,6 +261,36 @@ class AttackConfig:
 
 
 @dataclass
+class EntrantConfig:
+    """A new entrant's headline numbers, set in one place (``competitors.entrant.enters_at_month=6``).
+
+    A field given applies to the rival named ``name``; a field left out leaves that rival's own setting.
+    """
+
+    name: str = field(default="entrant", metadata={"doc": "the rival that enters"})
+    enters_at_month: int | None = _num(None, 0, doc="month it enters the market")
+    quality: float | None = _p(None, doc="its product quality, 0..1")
+    p_quality_incident: float | None = _p(None, doc="its chance per account-month of a quality incident")
+    brand: float | None = _num(None, -5.0, 5.0, doc="its brand strength, utility units")
+    price: float | None = _num(None, 0.0, 10.0, strict_lo=True, doc="its list price against the reference price")
+
+
+@dataclass
+class OnlineChannelConfig:
+    """An online direct channel's headline numbers, set in one place (``competitors.online.opens_at_month=12``).
+
+    A field given applies to the rival named ``name``; a field left out leaves that rival's own setting.
+    """
+
+    name: str = field(default="online_direct", metadata={"doc": "the rival that is the channel"})
+    opens_at_month: int | None = _num(None, 0, doc="month the channel opens (its enters_at_month)")
+    price: float | None = _num(None, 0.0, 10.0, strict_lo=True, doc="its list price against the reference price")
+    margin_hit: float | None = _p(None, doc="margin its owner's dealers lose while it runs, share of price "
+                                  "(its channel_margin_hit)")
+    service_level: float | None = _p(None, doc="its chance per month of resolving an open complaint")
+
+
+@dataclass
 class CompetitorsConfig:
     """The competitors: their offer and their poaching policy (DESIGN §3.6)."""
 
@@ -266,6 +298,8 @@ class CompetitorsConfig:
     rivals: list[SupplierConfig] = field(default_factory=_default_rivals)
     price_war: PriceWarConfig = field(default_factory=PriceWarConfig)
     attack: AttackConfig = field(default_factory=AttackConfig)
+    entrant: EntrantConfig = field(default_factory=EntrantConfig)
+    online: OnlineChannelConfig = field(default_factory=OnlineChannelConfig)
 
 
 @dataclass
@@ -334,6 +368,36 @@ def _check_values(path: str, value: Any, meta: dict) -> None:
         _check_number(path, value, meta)
 
 
+_HEADLINES = {  # scenario block → (its field → the rival's SupplierConfig field)
+    "entrant": {"enters_at_month": "enters_at_month", "quality": "quality",
+                "p_quality_incident": "p_quality_incident", "brand": "brand", "price": "price"},
+    "online": {"opens_at_month": "enters_at_month", "price": "price", "margin_hit": "channel_margin_hit",
+               "service_level": "service_level"},
+}
+
+
+def rivals_of(cfg: RunConfig) -> list[SupplierConfig]:
+    """The rivals with the scenario's headline blocks (``competitors.entrant``, ``competitors.online``) applied to
+    the rival each names. Every reader of the rivals' levels goes through this.
+
+    Raises:
+        ConfigError: a block sets a value and no rival has its name.
+    """
+    rivals = list(cfg.competitors.rivals)
+    names = [r.name for r in rivals]
+    for block, fields_ in _HEADLINES.items():
+        headline = getattr(cfg.competitors, block)
+        given = {to: getattr(headline, name) for name, to in fields_.items() if getattr(headline, name) is not None}
+        if not given:
+            continue
+        if headline.name not in names:
+            raise ConfigError(f"competitors.{block}.name = {headline.name!r}: no rival of that name in this scenario "
+                              f"(the rivals are {', '.join(names)}); its settings have nothing to apply to")
+        i = names.index(headline.name)
+        rivals[i] = replace(rivals[i], **given)
+    return rivals
+
+
 def attacked(rival: SupplierConfig, attack: AttackConfig) -> PoachingConfig:
     """``rival``'s poaching policy with the scenario's attack block applied (if it is one of the attackers)."""
     if attack.rivals and rival.name not in attack.rivals:
@@ -355,6 +419,36 @@ def price_cut_months(rival: SupplierConfig, war: PriceWarConfig) -> tuple[int, i
     return start, end
 
 
+def _check_set_once(cfg: RunConfig) -> None:
+    """A value a scenario block sets (price war, attack, entrant, online channel) must not also be set, to another
+    value, on the rival itself: the block would win and the rival's own value would be lost without a word."""
+    comp = cfg.competitors
+    poaching_default, supplier_default = PoachingConfig(), SupplierConfig()
+    blocks = [("price_war", {"depth": "price_cut", "from_month": "price_cut_from_month",
+                             "until_month": "price_cut_until_month"}, lambda r: True),
+              ("attack", {n: n for n in ("offer_rate_per_month", "offer_discount", "rep_court_rate_per_month")},
+               lambda r: not comp.attack.rivals or r.name in comp.attack.rivals)]
+    for block, fields_, applies in blocks:
+        for i, rival in enumerate(comp.rivals):
+            for name, own in fields_.items():
+                given, mine = getattr(getattr(comp, block), name), getattr(rival.poaching, own)
+                if applies(rival) and given is not None and mine != getattr(poaching_default, own) and mine != given:
+                    raise ConfigError(f"competitors.rivals[{i}].poaching.{own} = {mine} and competitors.{block}."
+                                      f"{name} = {given}: set it in one place, competitors.{block}.{name} (the "
+                                      "scenario's block wins over the rival's own)")
+    for block, fields_ in _HEADLINES.items():
+        headline = getattr(comp, block)
+        for i, rival in enumerate(comp.rivals):
+            if rival.name != headline.name:
+                continue
+            for name, own in fields_.items():
+                given, mine = getattr(headline, name), getattr(rival, own)
+                if given is not None and mine != getattr(supplier_default, own) and mine != given:
+                    raise ConfigError(f"competitors.rivals[{i}].{own} = {mine} and competitors.{block}.{name} = "
+                                      f"{given}: set it in one place, competitors.{block}.{name} (the scenario's block "
+                                      "wins over the rival's own)")
+
+
 def _check_consistency(cfg: RunConfig) -> None:
     acc = cfg.market.accounts
     if len(acc.tier_shares) != 3 or abs(sum(acc.tier_shares) - 1.0) > 1e-6:
@@ -370,9 +464,9 @@ def _check_consistency(cfg: RunConfig) -> None:
     if len(cfg.market.behaviour.expectation) != 3:
         raise ConfigError(f"market.behaviour.expectation = {cfg.market.behaviour.expectation}: must be three levels "
                           "(quality, service, logistics)")
-    suppliers = [cfg.market.focal, *cfg.competitors.rivals]
     if not cfg.competitors.rivals:
         raise ConfigError("competitors.rivals = []: must name at least one competitor")
+    suppliers = [cfg.market.focal, *rivals_of(cfg)]
     if len(suppliers) > 100:
         raise ConfigError(f"competitors.rivals has {len(cfg.competitors.rivals)} entries: at most 99 are allowed")
     for i, sup in enumerate(suppliers):
@@ -380,6 +474,7 @@ def _check_consistency(cfg: RunConfig) -> None:
         if len(sup.cost_to_serve_per_month) != 3:
             raise ConfigError(f"{where}.cost_to_serve_per_month = {sup.cost_to_serve_per_month}: must be three "
                               "costs (key, regular, small)")
+    _check_set_once(cfg)
     rival_names = [r.name for r in cfg.competitors.rivals]
     for name in cfg.competitors.attack.rivals:
         if name not in rival_names:
@@ -399,7 +494,12 @@ def _check_consistency(cfg: RunConfig) -> None:
     for i, sup in enumerate(suppliers):
         where = "market.focal" if i == 0 else f"competitors.rivals[{i - 1}]"
         if sup.enters_at_month is not None and sup.enters_at_month >= cfg.months:
-            raise ConfigError(f"{where}.enters_at_month = {sup.enters_at_month}: must be < months ({cfg.months}), "
+            field_ = f"{where}.enters_at_month"
+            for block, month_field in (("entrant", "enters_at_month"), ("online", "opens_at_month")):
+                headline = getattr(cfg.competitors, block)
+                if i > 0 and headline.name == sup.name and getattr(headline, month_field) is not None:
+                    field_ = f"competitors.{block}.{month_field}"  # where the user set it
+            raise ConfigError(f"{field_} = {sup.enters_at_month}: must be < months ({cfg.months}), "
                               "or left out for a supplier present from the start")
         if sup.channel_owner and sup.channel_owner not in [n for n in names if n != sup.name]:
             raise ConfigError(f"{where}.channel_owner = {sup.channel_owner!r}: must name another supplier "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from churnsim.core.config import RunConfig, SupplierConfig, attacked, price_cut, price_cut_months
+from churnsim.core.config import RunConfig, SupplierConfig, attacked, price_cut, price_cut_months, rivals_of
 
 __all__ = ["SupplierArrays"]
 
@@ -59,7 +59,7 @@ class SupplierArrays:
 
     @classmethod
     def of(cls, cfg: RunConfig) -> SupplierArrays:
-        suppliers: list[SupplierConfig] = [cfg.market.focal, *cfg.competitors.rivals]
+        suppliers: list[SupplierConfig] = [cfg.market.focal, *rivals_of(cfg)]
         names = tuple(s.name for s in suppliers)
         war = cfg.competitors.price_war  # the rivals' war: the focal firm keeps its own settings
         months = [(s.poaching.price_cut_from_month, s.poaching.price_cut_until_month) if i == 0
