@@ -21,11 +21,12 @@ import yaml
 from churnsim.core.hydra_schemas import CONF_DIR
 from churnsim.report.compare import t_interval
 from churnsim.report.load import load_sweep
+from churnsim.report.segments import job_segments
 from churnsim.report.series import job_series
 
 TINY = ["n_accounts=300", "months=6", "burn_in_months=2"]
 FIGURES = ["retention.png", "worth_it.png", "departures.png", "survival.png"]
-REPORT_FILES = ["jobs.csv", "summary.csv", "report.md", "report.html", *FIGURES]
+REPORT_FILES = ["jobs.csv", "summary.csv", "segments.csv", "report.md", "report.html", *FIGURES]
 # The app with its simulation failing for one job, to make a sweep with a genuinely failed job.
 FAILING_APP = """
 import sys
@@ -125,6 +126,27 @@ def test_the_report_breaks_each_strategys_cost_down_by_component(reported):
     section = text.split("## Strategy cost and actions by component")[1].split("\n## ")[0]
     assert "| contracts | contracts |" in section and "contracts signed" in section and "| baseline |" not in section
     assert "At month 0 the focal firm holds " in text and " of the market's " in text
+
+
+def test_segments_split_the_month_0_customers_four_ways_and_pair_with_baseline(reported, sweep):
+    """Issue 14, point 7: segments.csv by tier, region, size band and relationship owner."""
+    out, _ = reported
+    seg = pd.read_csv(out / "segments.csv")
+    assert set(seg["dimension"]) == {"tier", "region", "size_band", "relationship"}
+    assert set(seg.loc[seg["dimension"] == "size_band", "segment"]) == {"Q1", "Q2", "Q3", "Q4"}
+    assert set(seg.loc[seg["dimension"] == "relationship", "segment"]) <= {"rep-owned", "firm-owned"}
+    # every dimension splits the same cohort: the same accounts and the same kept share, whichever the split
+    for _, g in seg[seg["strategy"] == "contracts"].groupby("dimension"):
+        assert g["accounts.mean"].sum() == pytest.approx(
+            seg[(seg["strategy"] == "contracts") & (seg["dimension"] == "tier")]["accounts.mean"].sum())
+    per_job = job_segments(load_sweep(sweep[0]))
+    per_job["kept"] = per_job["accounts"] * per_job["retention"]
+    kept = per_job.groupby(["strategy", "replicate", "dimension"])["kept"].sum().unstack()  # never lost, per split
+    np.testing.assert_allclose(kept.to_numpy(), kept[["tier"]].to_numpy() * np.ones((1, 4)), rtol=1e-12)
+    twin = seg[seg["strategy"] == "baseline_twin"]
+    assert (twin["retention.delta"] == 0).all() and (twin["revenue.delta"] == 0).all()  # baseline by another name
+    text = (out / "report.md").read_text()
+    assert "## Segments: whom each strategy keeps" in text and "| contracts | tier: key |" in text
 
 
 def test_paired_difference_is_exactly_zero_for_a_strategy_identical_to_baseline(reported):

@@ -11,7 +11,7 @@ import pandas as pd
 
 __all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "check_table"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: accounts.rep_owned; summary gains focal/market accounts at start, cost and actions by component
 
 
 class SchemaError(ValueError):
@@ -94,6 +94,8 @@ _ACCOUNTS = [
     Column("propensity", "float64", "", "latent propensity to leave, Beta distributed"),
     Column("entry_month", "int64", "month", "month it entered the market (negative: before reporting began)"),
     Column("first_supplier", "category", "", "supplier at month 0 or at entry"),
+    Column("rep_owned", "bool", "", "at month 0, more of its relationship capital was its salesperson's than the "
+           "firm's (false for an account entering later)"),
     Column("last_supplier", "category", "", "supplier at the end, or when it exited"),
     Column("tenure_months", "int64", "months", "months with its last supplier"),
     Column("n_switches", "int64", "switches", "switches during the reported months"),

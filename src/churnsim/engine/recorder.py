@@ -93,6 +93,7 @@ class Recorder:
             acc = self.accounts
             self._start_supplier = np.where(acc.active(), acc.supplier, -1)  # who served whom when reporting began
             self._cohort = self._start_supplier == 0
+            self._start_rep_owned = (acc.rc_rep > acc.rc_firm) & acc.active()  # whose relationship it mostly was
 
     # ---- events --------------------------------------------------------------------------------------------
     def _log(self, event: str, account, rep, frm, to, reason, controllable) -> None:
@@ -280,6 +281,7 @@ class Recorder:
             "entry_month": acc.entry_month[seen].astype(np.int64),
             "first_supplier": self._names(np.where(self._start_supplier[seen] >= 0, self._start_supplier[seen],
                                                    acc.first_supplier[seen]).astype(np.int64)),
+            "rep_owned": self._start_rep_owned[seen],
             "last_supplier": self._names(acc.supplier[seen].astype(np.int64)),
             "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
             "n_switches": acc.n_switches[seen].astype(np.int64),

@@ -19,6 +19,7 @@ from churnsim.report.compare import summary_table
 from churnsim.report.figures import make_figures
 from churnsim.report.load import Sweep, SweepError, load_sweep, missing_jobs
 from churnsim.report.render import RANKED_HEADER, build_document, ranked_rows, to_html, to_markdown
+from churnsim.report.segments import job_segments, segment_table
 from churnsim.report.series import job_series
 
 __all__ = ["main", "write_report"]
@@ -35,8 +36,10 @@ def write_report(sweep: Sweep, out: Path) -> tuple[Path, pd.DataFrame]:
     sweep.jobs.to_csv(out / "jobs.csv", index=False)
     table.to_csv(out / "summary.csv", index=False)
     series = job_series(sweep)
+    segments = segment_table(sweep, job_segments(sweep))
+    segments.to_csv(out / "segments.csv", index=False)
     figures = make_figures(sweep, table, series, out)
-    doc = build_document(sweep, table, figures, missing_jobs(sweep), series.skipped)
+    doc = build_document(sweep, table, figures, missing_jobs(sweep), series.skipped, segments)
     (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
     (out / "report.html").write_text(to_html(doc), encoding="utf-8")
     return out / "report.html", table

@@ -58,7 +58,7 @@ def ranked_rows(table: pd.DataFrame) -> list[list[str]]:
 
 
 def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile], missing: pd.DataFrame,
-                   skipped: dict[str, list[str]]) -> list[Block]:
+                   skipped: dict[str, list[str]], segments: pd.DataFrame | None = None) -> list[Block]:
     """Every block of the report, in order."""
     counts = sweep.jobs["status"].value_counts()
     status = ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -89,10 +89,42 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
             body = [[str(r["strategy"]), *(_ci(m, r, stat) for m in sweep.metrics)]
                     for _, r in rows.sort_values("rank").iterrows()]
             doc += [("h3", sweep.scenario_label(key)), ("table", ["strategy", *sweep.metrics], body)]
+    doc += _segments(sweep, groups, segments)
     doc += _component_costs(sweep, groups)
     doc += _problems(sweep, missing, skipped)
     doc += [("h2", "How the numbers are defined"), ("ul", _definitions())]
     return doc
+
+
+_SEGMENT_STRATEGIES = 5  # the best-ranked strategies whose segments the report shows (segments.csv has all)
+
+
+def _segments(sweep: Sweep, groups: list, segments: pd.DataFrame | None) -> list[Block]:
+    """Whom the best-ranked strategies keep: paired differences from baseline by tier, size band and whose
+    relationship it is (every strategy and region in ``segments.csv``)."""
+    if segments is None or not len(segments):
+        return []
+    blocks: list[Block] = [
+        ("h2", "Segments: whom each strategy keeps"),
+        ("p", f"The focal firm's month-0 customers by segment, for the {_SEGMENT_STRATEGIES} best-ranked strategies: "
+              f"the paired difference from {BASELINE} in the share never lost (pp) and in the revenue they brought "
+              "over the reported months (k€), mean over replicates [95 % interval]. Size bands are quartiles of "
+              "volume at entry (Q1 smallest); rep-owned: more of the relationship was the salesperson's. Every "
+              "strategy and every region: segments.csv.")]
+    header = ["strategy", "segment", "accounts", "Δ retention (pp)", "Δ revenue (k€)"]
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        chosen = [s for s in rows.sort_values("rank")["strategy"] if s != BASELINE][:_SEGMENT_STRATEGIES]
+        mine = segments[(segments[sweep.scenario].astype(str) == [str(v) for v in key]).all(axis=1)
+                        & segments["dimension"].isin(["tier", "size_band", "relationship"])]
+        body = []
+        for strategy in chosen:
+            for _, r in mine[mine["strategy"] == strategy].iterrows():
+                body.append([str(strategy), f"{r['dimension']}: {r['segment']}", fmt("accounts", r["accounts.mean"]),
+                             _ci("retention", r, "delta"), _ci("revenue", r, "delta")])
+        if body:
+            blocks += [("h3", sweep.scenario_label(key)), ("table", header, body)]
+    return blocks
 
 
 def _component_costs(sweep: Sweep, groups: list) -> list[Block]:
