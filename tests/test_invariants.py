@@ -23,10 +23,12 @@ from hypothesis import strategies as st
 from churnsim.core.codes import UNCONTROLLABLE
 from churnsim.core.config import (
     AccountsConfig,
+    AttackConfig,
     BehaviourConfig,
     EnvironmentConfig,
     ParallelTradingConfig,
     PoachingConfig,
+    PriceWarConfig,
     RunConfig,
     SalesForceConfig,
     ThreatsConfig,
@@ -97,10 +99,16 @@ def run_configs(draw: st.DrawFn) -> RunConfig:
     targets = {"environment": market.environment, "behaviour": market.behaviour, "accounts": market.accounts,
                "salesforce": market.salesforce, "threats": market.threats,
                "parallel_trading": market.parallel_trading, "poaching": cfg.competitors.rivals[0].poaching}
+    # the drawn poaching goes on rival 0 itself: the scenario's attack and price-war blocks step aside
+    cfg.competitors.attack, cfg.competitors.price_war = AttackConfig(), PriceWarConfig()
     for section, values in draw(st.fixed_dictionaries(SECTIONS)).items():
         for name, value in values.items():
             setattr(targets[section], name, value)
-    for rival in cfg.competitors.rivals:  # an entrant must enter within the reported months
+    for block, month in (("entrant", "enters_at_month"), ("online", "opens_at_month")):  # within the reported months
+        headline = getattr(cfg.competitors, block)
+        if getattr(headline, month) is not None:
+            setattr(headline, month, draw(st.integers(0, cfg.months - 1)))
+    for rival in cfg.competitors.rivals:
         if rival.enters_at_month is not None:
             rival.enters_at_month = draw(st.integers(0, cfg.months - 1))
     return validate(cfg)

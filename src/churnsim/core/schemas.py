@@ -11,7 +11,8 @@ import pandas as pd
 
 __all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "check_table"]
 
-SCHEMA_VERSION = "2"  # 2: accounts.rep_owned; summary gains focal/market accounts at start, cost and actions by component
+SCHEMA_VERSION = "2"
+"""2: accounts.rep_owned; summary.json gains the accounts at month 0 and cost and actions by component."""
 
 
 class SchemaError(ValueError):
