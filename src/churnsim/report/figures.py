@@ -199,8 +199,11 @@ def _bands(ax, band: pd.DataFrame, strategies: list[str], colours: dict) -> None
 def _colours(strategies: list[str]) -> dict:
     """One colour per strategy, stable across a scenario's figures; baseline is black."""
     others = [s for s in strategies if s != BASELINE]
-    cmap = colormaps["tab10" if len(others) <= 10 else "tab20"]
-    colours = {s: cmap(i % cmap.N) for i, s in enumerate(others)}
+    if len(others) <= 10:
+        colours = {s: colormaps["tab10"](i) for i, s in enumerate(others)}
+    else:  # tab20's saturated colours to the best-ranked ten, its light twins to the rest
+        cmap = colormaps["tab20"]
+        colours = {s: cmap((2 * i) % 20 + (i // 10) % 2) for i, s in enumerate(others)}
     return {**colours, BASELINE: "black"}
 
 
