@@ -115,10 +115,10 @@ def choose_suppliers(slots: np.ndarray, acc: AccountTable, month: int, key: np.u
         list_price, reputation, brand, present: the suppliers' this month ((K,), (K, 3), (K,), (K,) bool).
     """
     slots = np.asarray(slots, dtype=np.int64)
+    comps = value_components(slots, acc, month, list_price, reputation, brand, b, entering)
     chosen, reason = np.empty(len(slots), np.int64), np.empty(len(slots), np.int8)
-    _choose(slots, entering, month, key, *_columns(acc), list_price, reputation, brand, present, b.choice_beta,
-            b.relationship_weight, b.procedural_cost, b.money_lost_weight,
-            np.empty((len(slots), len(list_price))), chosen, reason)
+    _choose(slots, entering, key, acc.supplier, comps, present, np.empty((len(slots), len(list_price))), chosen,
+            reason)
     return chosen, reason
 
 
@@ -226,34 +226,20 @@ def _reason(chosen_row, incumbent_row, reason_codes):
 
 
 @parallel_kernel
-def _choose(slots, entering, month, key, supplier, taste, mem, discount, contract_end, contract_discount, promo_end,
-            promo_discount, margin_hit, offer_from, offer_discount, rc_firm, rc_rep, pull_supplier, pull,
-            exit_penalty_months, points_months, bundle_months, list_price, reputation, brand, present, beta,
-            relationship_weight, procedural_cost, money_lost_weight, utility, chosen, reason):
-    """``chosen[j]``, ``reason[j]`` of ``slots[j]``; ``utility`` is room for one row of utilities per slot."""
-    k = len(list_price)
+def _choose(slots, entering, key, supplier, comps, present, utility, chosen, reason):
+    """``chosen[j]``, ``reason[j]`` of ``slots[j]`` from its components ``comps[j]`` (:func:`value_components`);
+    ``utility`` is room for one row of utilities per slot."""
+    k = comps.shape[1]
     for j in prange(len(slots)):
         i = slots[j]
-        inc, off, relationship, cost = _account_terms(
-            i, entering, month, supplier, discount, contract_end, contract_discount, promo_end, promo_discount,
-            margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months, procedural_cost,
-            money_lost_weight)
         for s in range(k):
-            row = _component_row(i, s, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
-                                 pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
-                                 relationship_weight)
-            utility[j, s] = _total(row) if present[s] else -np.inf
+            utility[j, s] = _total(comps[j, s]) if present[s] else -np.inf
         pick = _pick(utility[j], unit(key, i))
         chosen[j] = pick
         reason[j] = -1
+        inc = -1 if entering else np.int64(supplier[i])
         if inc >= 0 and pick != inc:
-            to = _component_row(i, pick, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
-                                pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
-                                relationship_weight)
-            stay = _component_row(i, inc, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
-                                  pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,
-                                  relationship_weight)
-            reason[j] = _reason(to, stay, _REASON_CODES)
+            reason[j] = _reason(comps[j, pick], comps[j, inc], _REASON_CODES)
 
 
 @parallel_kernel
