@@ -377,8 +377,9 @@ _HEADLINES = {  # scenario block → (its field → the rival's SupplierConfig f
 
 
 def rivals_of(cfg: RunConfig) -> list[SupplierConfig]:
-    """The rivals with the scenario's headline blocks (``competitors.entrant``, ``competitors.online``) applied to
-    the rival each names. Every reader of the rivals' levels goes through this.
+    """The rivals with the scenario's blocks applied: ``competitors.entrant`` and ``competitors.online`` to the rival
+    each names, ``competitors.attack`` to the attackers' poaching, ``competitors.price_war`` to every rival's price
+    cut. Every reader of the rivals' levels goes through this.
 
     Raises:
         ConfigError: a block sets a value and no rival has its name.
@@ -395,28 +396,19 @@ def rivals_of(cfg: RunConfig) -> list[SupplierConfig]:
                               f"(the rivals are {', '.join(names)}); its settings have nothing to apply to")
         i = names.index(headline.name)
         rivals[i] = replace(rivals[i], **given)
-    return rivals
+    return [replace(r, poaching=_poaching(r, cfg.competitors.attack, cfg.competitors.price_war)) for r in rivals]
 
 
-def attacked(rival: SupplierConfig, attack: AttackConfig) -> PoachingConfig:
-    """``rival``'s poaching policy with the scenario's attack block applied (if it is one of the attackers)."""
-    if attack.rivals and rival.name not in attack.rivals:
-        return rival.poaching
-    given = {name: getattr(attack, name) for name in ("offer_rate_per_month", "offer_discount",
-                                                     "rep_court_rate_per_month") if getattr(attack, name) is not None}
+def _poaching(rival: SupplierConfig, attack: AttackConfig, war: PriceWarConfig) -> PoachingConfig:
+    """``rival``'s poaching policy with the attack block (if it is an attacker) and the price war applied."""
+    given = {} if attack.rivals and rival.name not in attack.rivals else {
+        name: getattr(attack, name) for name in _ATTACK if getattr(attack, name) is not None}
+    given |= {own: getattr(war, name) for name, own in _WAR.items() if getattr(war, name) is not None}
     return replace(rival.poaching, **given)
 
 
-def price_cut(rival: SupplierConfig, war: PriceWarConfig) -> float:
-    """The list-price cut ``rival`` makes: the price war's depth if it sets one, else the rival's own."""
-    return rival.poaching.price_cut if war.depth is None else war.depth
-
-
-def price_cut_months(rival: SupplierConfig, war: PriceWarConfig) -> tuple[int, int | None]:
-    """(first month, first month after) of ``rival``'s price cut (None: to the end of the run)."""
-    start = rival.poaching.price_cut_from_month if war.from_month is None else war.from_month
-    end = rival.poaching.price_cut_until_month if war.until_month is None else war.until_month
-    return start, end
+_ATTACK = ("offer_rate_per_month", "offer_discount", "rep_court_rate_per_month")
+_WAR = {"depth": "price_cut", "from_month": "price_cut_from_month", "until_month": "price_cut_until_month"}
 
 
 def _check_set_once(cfg: RunConfig) -> None:
@@ -424,10 +416,8 @@ def _check_set_once(cfg: RunConfig) -> None:
     value, on the rival itself: the block would win and the rival's own value would be lost without a word."""
     comp = cfg.competitors
     poaching_default, supplier_default = PoachingConfig(), SupplierConfig()
-    blocks = [("price_war", {"depth": "price_cut", "from_month": "price_cut_from_month",
-                             "until_month": "price_cut_until_month"}, lambda r: True),
-              ("attack", {n: n for n in ("offer_rate_per_month", "offer_discount", "rep_court_rate_per_month")},
-               lambda r: not comp.attack.rivals or r.name in comp.attack.rivals)]
+    blocks = [("price_war", _WAR, lambda r: True),
+              ("attack", {n: n for n in _ATTACK}, lambda r: not comp.attack.rivals or r.name in comp.attack.rivals)]
     for block, fields_, applies in blocks:
         for i, rival in enumerate(comp.rivals):
             for name, own in fields_.items():
@@ -481,8 +471,8 @@ def _check_consistency(cfg: RunConfig) -> None:
             raise ConfigError(f"competitors.attack.rivals: {name!r} is not a rival; the rivals are "
                               f"{', '.join(rival_names)}")
     war = cfg.competitors.price_war
-    for i, rival in enumerate(cfg.competitors.rivals):
-        start, end = price_cut_months(rival, war)
+    for i, rival in enumerate(suppliers[1:]):
+        start, end = rival.poaching.price_cut_from_month, rival.poaching.price_cut_until_month
         if end is not None and end <= start:
             where = ("competitors.price_war" if war.until_month is not None or war.from_month is not None
                      else f"competitors.rivals[{i}].poaching")

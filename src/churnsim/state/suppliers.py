@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from churnsim.core.config import RunConfig, SupplierConfig, attacked, price_cut, price_cut_months, rivals_of
+from churnsim.core.config import RunConfig, SupplierConfig, rivals_of
 
 __all__ = ["SupplierArrays"]
 
@@ -19,7 +19,7 @@ _LEVELS = ("initial_share", "price", "quality", "p_quality_incident", "service_l
            "value_decay_per_month", "innovation_per_month", "cogs_share", "acquisition_cost_multiple",
            "relationship_selling", "p_concede", "channel_margin_hit")
 _POACHING = ("offer_rate_per_month", "offer_discount", "target_size_exponent", "target_unhappiness",
-             "rep_court_rate_per_month")
+             "rep_court_rate_per_month", "price_cut")
 _NEVER = -(1 << 30)  # "enters at" of a supplier present from the start
 _LATE = 1 << 30  # "until" of a price cut that lasts to the end
 
@@ -61,19 +61,14 @@ class SupplierArrays:
     def of(cls, cfg: RunConfig) -> SupplierArrays:
         suppliers: list[SupplierConfig] = [cfg.market.focal, *rivals_of(cfg)]
         names = tuple(s.name for s in suppliers)
-        war = cfg.competitors.price_war  # the rivals' war: the focal firm keeps its own settings
-        months = [(s.poaching.price_cut_from_month, s.poaching.price_cut_until_month) if i == 0
-                  else price_cut_months(s, war) for i, s in enumerate(suppliers)]
         columns = {name: np.array([getattr(s, name) for s in suppliers], dtype=np.float64) for name in _LEVELS}
-        poaching = [s.poaching if i == 0 else attacked(s, cfg.competitors.attack) for i, s in enumerate(suppliers)]
-        columns |= {name: np.array([getattr(p, name) for p in poaching], dtype=np.float64) for name in _POACHING}
+        columns |= {name: np.array([getattr(s.poaching, name) for s in suppliers], dtype=np.float64)
+                    for name in _POACHING}
         return cls(
             names=names, **columns,
-            price_cut=np.array([s.poaching.price_cut if i == 0 else price_cut(s, war)
-                                for i, s in enumerate(suppliers)]),
-            price_cut_from_month=np.array([months[i][0] for i in range(len(suppliers))], dtype=np.int64),
-            price_cut_until_month=np.array([_LATE if months[i][1] is None else months[i][1]
-                                            for i in range(len(suppliers))], dtype=np.int64),
+            price_cut_from_month=np.array([s.poaching.price_cut_from_month for s in suppliers], dtype=np.int64),
+            price_cut_until_month=np.array([_LATE if s.poaching.price_cut_until_month is None
+                                            else s.poaching.price_cut_until_month for s in suppliers], dtype=np.int64),
             accounts_per_rep=np.array([s.accounts_per_rep for s in suppliers], dtype=np.int64),
             enters_at_month=np.array([_NEVER if s.enters_at_month is None else s.enters_at_month for s in suppliers],
                                      dtype=np.int64),
