@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from churnsim.core.config import ConfigError, RunConfig, validate
+from churnsim.core.config import ConfigError, RunConfig
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import make_plan
 
@@ -41,8 +41,7 @@ def sized(cfg: RunConfig) -> RunConfig:
     """
     if cfg.focal_accounts is None:
         return cfg
-    validate(cfg)
-    share = focal_share_at_start(cfg)
+    share = focal_share_at_start(cfg)  # the pilot's plan validates the config (all but its size)
     if share <= 0:
         raise ConfigError(f"focal_accounts = {cfg.focal_accounts}: the focal firm holds no account at month 0 of this "
                           "market (market.focal.initial_share); set n_accounts instead")
