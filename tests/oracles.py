@@ -4,7 +4,7 @@ Before the engine was put in layers, every hot mechanism existed twice, a numba 
 runs of the two were compared to the bit. The kernels are now the only implementation; the numpy path lives on
 here, as test code: the old mechanism functions (``deliver``, ``remember``, ``satisfaction``, ``reported_level``,
 ``uncontrollable_events``, ``consideration_probability``, ``delight``, ``hazard_multiplier``, ``candidates``,
-``negotiate``, ``monthly_ledger``, ``unit``, ``gaussian``, ``price_discount``) and the numpy branches of the old
+``negotiate``, ``unit``, ``gaussian``, ``price_discount``) and the numpy branches of the old
 model and recorder that called them, adapted to take plain arrays. Functions return new arrays; none changes its
 arguments. Each names the kernel it is the oracle of.
 """
@@ -19,7 +19,7 @@ from churnsim.core.codes import KEY, code
 from churnsim.core.config import BehaviourConfig, EnvironmentConfig, SalesForceConfig, ThreatsConfig
 from churnsim.core.rng import GAMMA, MIX1, MIX2, NORMAL_CELLS, NORMAL_TABLE
 from churnsim.mechanisms.environment import EXIT_CODES
-from churnsim.mechanisms.money import Ledger, ledger_of
+from churnsim.mechanisms.money import Ledger, Month, ledger_of
 from churnsim.mechanisms.salesforce import destinations, next_morale, quits
 
 _TO_UNIT = 2.0**-53
@@ -53,13 +53,30 @@ def gaussian(u: np.ndarray) -> np.ndarray:
 
 # ---- churnsim.mechanisms.pricing ----------------------------------------------------------------------------
 
-def price_discount(slots: np.ndarray, month: int, discount: np.ndarray, contract_end: np.ndarray,
-                   contract_discount: np.ndarray, promo_end: np.ndarray, promo_discount: np.ndarray) -> np.ndarray:
+def running_discounts(slots: np.ndarray, month: int, acc) -> np.ndarray:
+    """(len(slots), 4) float32: the permanent, contract, promotional and price-match discounts running in
+    ``month``."""
+    contract = np.where(acc.contract_end[slots] >= month, acc.contract_discount[slots], 0)
+    promo = np.where(acc.promo_end[slots] >= month, acc.promo_discount[slots], 0)
+    return np.stack([acc.discount[slots], contract, promo, acc.match_discount[slots]], axis=1).astype(np.float32)
+
+
+def price_discount(slots: np.ndarray, month: int, acc) -> np.ndarray:
     """Oracle of ``pricing.share_off`` and ``pricing.shares_off`` (the old ``AccountTable.price_discount``)."""
-    in_term = contract_end[slots] >= month
-    contract = np.where(in_term, contract_discount[slots], 0)
-    promo = np.where(promo_end[slots] >= month, promo_discount[slots], 0)
-    return np.maximum(np.maximum(discount[slots], contract), promo).astype(np.float64)
+    return running_discounts(slots, month, acc).max(axis=1).astype(np.float64)
+
+
+def conceded(slots: np.ndarray, month: int, acc) -> tuple[np.ndarray, np.ndarray]:
+    """Oracle of ``pricing.conceded``: (the share the strategy concedes beyond the market's discounts, the component
+    whose discount binds, -1 when the largest is the market's or none runs)."""
+    shares = running_discounts(slots, month, acc)
+    by = np.stack([acc.discount_by[slots], acc.contract_by[slots], acc.promo_by[slots], acc.match_by[slots]], axis=1)
+    top = shares.max(axis=1)
+    binding = np.argmax(shares, axis=1)  # the first of the largest
+    grantor = np.where(top > 0, by[np.arange(len(slots)), binding], -1).astype(np.int64)
+    market = np.where(by < 0, shares, 0).max(axis=1, initial=0)
+    given = np.where(grantor >= 0, top.astype(np.float64) - market.astype(np.float64), 0.0)
+    return given, grantor
 
 
 # ---- churnsim.mechanisms.delivery and satisfaction ----------------------------------------------------------
@@ -122,16 +139,13 @@ def reported_level(true_satisfaction: np.ndarray, noise: np.ndarray, cutpoints: 
     return level
 
 
-def experience(live: np.ndarray, mem: np.ndarray, taste: np.ndarray, list_price: np.ndarray, supplier: np.ndarray,
-               discount: np.ndarray, contract_end: np.ndarray, contract_discount: np.ndarray, promo_end: np.ndarray,
-               promo_discount: np.ndarray, margin_hit: np.ndarray, month: int, key: np.uint64, b: BehaviourConfig,
-               satisfaction_: np.ndarray, reported: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Oracle of ``satisfaction._experience``: (satisfaction, reported) of every slot (the old
-    ``MarketModel.experience`` and ``price_paid``, numpy branch)."""
-    true, answer = satisfaction_.copy(), reported.copy()
-    paid = (list_price[supplier[live]]
-            * (1 - price_discount(live, month, discount, contract_end, contract_discount, promo_end, promo_discount))
-            + margin_hit[live])
+def experience(live: np.ndarray, acc, list_price: np.ndarray, month: int, key: np.uint64, b: BehaviourConfig
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Oracle of ``satisfaction._experience``: (satisfaction, reported) of every slot of account table ``acc`` (the
+    old ``MarketModel.experience`` and ``price_paid``, numpy branch)."""
+    true, answer = acc.satisfaction.copy(), acc.reported.copy()
+    mem, taste = acc.mem, acc.taste
+    paid = list_price[acc.supplier[live]] * (1 - price_discount(live, month, acc)) + acc.margin_hit[live]
     true[live] = satisfaction(mem[live], taste[live], np.asarray(b.expectation, dtype=np.float32), paid)
     noise = gaussian(unit(key, live))
     answer[live] = reported_level(true[live], b.report_noise_sd * noise,
@@ -243,8 +257,7 @@ def choice_components(acc, slots: np.ndarray, month: int, list_price: np.ndarray
     if entering:
         return value_components(none, acc.taste[slots], acc.mem[slots], np.ones(m), none, np.zeros(m), np.zeros(m),
                                 none, np.zeros(m), np.zeros(m), list_price, reputation, brand, b)
-    off = price_discount(slots, month, acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end,
-                         acc.promo_discount)
+    off = price_discount(slots, month, acc)
     paid = list_price[acc.supplier[slots]] * (1 - off) + acc.margin_hit[slots]
     penalty = np.where(acc.contract_end[slots] > month, acc.exit_penalty_months[slots], 0)
     lost = (penalty + acc.points_months[slots] + acc.bundle_months[slots]).astype(np.float64)
@@ -301,41 +314,35 @@ def reputation(live: np.ndarray, supplier: np.ndarray, mem: np.ndarray, quality_
 
 # ---- churnsim.mechanisms.money ------------------------------------------------------------------------------
 
-def revenue(slots: np.ndarray, supplier: np.ndarray, volume: np.ndarray, list_price: np.ndarray,
-            discount: np.ndarray, contract_end: np.ndarray, contract_discount: np.ndarray, promo_end: np.ndarray,
-            promo_discount: np.ndarray, month: int) -> np.ndarray:
+def revenue(slots: np.ndarray, acc, list_price: np.ndarray, month: int) -> np.ndarray:
     """Oracle of ``money._revenue_at`` (and of ``money._revenue``'s revenue per slot): the old
     ``MarketModel.revenue``."""
-    return volume[slots] * list_price[supplier[slots]] * (1 - price_discount(
-        slots, month, discount, contract_end, contract_discount, promo_end, promo_discount))
+    return acc.volume[slots] * list_price[acc.supplier[slots]] * (1 - price_discount(slots, month, acc))
 
 
-def monthly_ledger(supplier: np.ndarray, tier: np.ndarray, revenue: np.ndarray, volume: np.ndarray, n_suppliers: int,
-                   unit_cost: np.ndarray, cost_to_serve: np.ndarray, acquired_tier_counts: np.ndarray,
-                   acquisition_cost_multiple: np.ndarray, strategy_cost: np.ndarray) -> Ledger:
-    """Oracle of the per-supplier sums and counts of ``money._revenue``, through ``ledger_of``."""
-    rev = np.bincount(supplier, weights=revenue, minlength=n_suppliers).astype(np.float64)  # int64 if no accounts
-    vol = np.bincount(supplier, weights=volume.astype(np.float64), minlength=n_suppliers).astype(np.float64)
-    counts = np.bincount(supplier.astype(np.int64) * 3 + tier, minlength=3 * n_suppliers).reshape(n_suppliers, 3)
-    return ledger_of(rev, vol, counts, unit_cost, cost_to_serve, acquired_tier_counts, acquisition_cost_multiple,
-                     strategy_cost)
-
-
-def money_month(live: np.ndarray, supplier: np.ndarray, tier: np.ndarray, volume: np.ndarray,
-                list_price: np.ndarray, discount: np.ndarray, contract_end: np.ndarray,
-                contract_discount: np.ndarray, promo_end: np.ndarray, promo_discount: np.ndarray, month: int,
-                revenue_total: np.ndarray, revenue_focal: np.ndarray, costs: tuple,
-                ) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray]:
-    """Oracle of ``money._revenue``: (revenue per live slot, ledger, lifetime revenue, lifetime focal revenue)
-    (the old ``MarketModel.money``, numpy branch); ``costs`` are ``monthly_ledger``'s last five arguments."""
-    paid = revenue(live, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
-                   promo_discount, month)
-    total, focal = revenue_total.copy(), revenue_focal.copy()
-    s = supplier[live]
+def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_components: int, costs: tuple,
+                ) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray, np.ndarray]:
+    """Oracle of ``money.revenue`` through ``ledger_of``: (revenue per live slot, ledger, lifetime revenue, lifetime
+    focal revenue, concessions per component) (the old ``MarketModel.money``, numpy branch); ``costs`` are
+    ``ledger_of``'s last four arguments."""
+    paid = revenue(live, acc, list_price, month)
+    total, focal = acc.revenue_total.copy(), acc.revenue_focal.copy()
+    s, k = acc.supplier[live], len(list_price)
     if month >= 0:
         total[live] += paid
         focal[live[s == 0]] += paid[s == 0]
-    return paid, monthly_ledger(s, tier[live], paid, volume[live], len(list_price), *costs), total, focal
+    share, grantor = conceded(live, month, acc)
+    given = acc.volume[live].astype(np.float64) * list_price[s] * share
+    counted = grantor >= 0
+    taken = Month(
+        paid=paid,
+        revenue=np.bincount(s, weights=paid, minlength=k).astype(np.float64),  # int64 if no accounts
+        volume=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),
+        by_tier=np.bincount(s.astype(np.int64) * 3 + acc.tier[live], minlength=3 * k).reshape(k, 3),
+        concessions=np.bincount(s[counted], weights=given[counted], minlength=k).astype(np.float64),
+        conceded_by_component=np.bincount(grantor[counted], weights=given[counted],
+                                          minlength=n_components).astype(np.float64))
+    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component
 
 
 # ---- churnsim.mechanisms.relationships ----------------------------------------------------------------------

@@ -186,3 +186,83 @@ def test_wake_up_raises_churn_of_contacted_accounts():
         return simulate(cfg).summary["annual_churn_rate"]
 
     assert churn(0.5) > churn(0.0) * 1.1
+
+
+def _price_war(model, cuts, enters=None):
+    """Put the suppliers of ``model`` in a price war with list-price ``cuts`` from now on (``enters``: months)."""
+    sup = model.market.suppliers
+    sup.price_cut[:] = cuts
+    sup.price_cut_from_month[:] = 0
+    sup.price_cut_until_month[:] = 1 << 30
+    if enters is not None:
+        sup.enters_at_month[:] = enters
+
+
+def test_price_response_matches_a_share_of_the_deepest_present_rivals_cut_for_covered_accounts(model):
+    acc = model.accounts
+    _price_war(model, [0.5, 0.1, 0.25])  # the owner's own cut (0.5) is not a rival's
+    c = _component("price_response", tiers=["key"], fraction=0.5, max_discount=0.3, cost_per_action=0.01)
+    covered = c.covered(model.market, 0)
+    others = acc.active() & ~covered
+    cost = c.act(model.market, 0)
+    np.testing.assert_allclose(acc.match_discount[covered], 0.125)  # half of rival_b's 25 %
+    assert np.all(acc.match_by[covered] == model.market.acting) and np.all(acc.match_discount[others] == 0)
+    assert np.all(acc.tier[covered] == KEY) and covered.sum() > 0
+    assert cost == pytest.approx(0.01 * covered.sum())
+
+    model.accounts.reset_terms()
+    _price_war(model, [0.5, 0.1, 0.25], enters=[0, 0, 99])  # rival_b is not in the market yet: rival_a's 10 %
+    c.act(model.market, 0)
+    np.testing.assert_allclose(acc.match_discount[covered], 0.05)
+    capped = _component("price_response", fraction=1.0, max_discount=0.08)
+    capped.act(model.market, 0)
+    np.testing.assert_allclose(acc.match_discount[capped.covered(model.market, 0)], 0.08)
+
+
+def test_price_response_gives_nothing_outside_its_window_or_without_a_rival_cut(model):
+    acc = model.accounts
+    _price_war(model, [0.0, 0.2, 0.0])
+    for window in ({"from_month": model.month + 1}, {"until_month": model.month}):
+        before = acc.match_discount.copy()
+        assert _component("price_response", **window).run_month(model.market, 0)[1]["accounts_matched"] == 0
+        np.testing.assert_array_equal(acc.match_discount, before)
+    _price_war(model, [0.3, 0.0, 0.0])  # only the owner cuts
+    assert _component("price_response").run_month(model.market, 0)[1]["accounts_matched"] == 0
+
+
+def test_price_response_window_must_hold_a_month():
+    from churnsim.core.config import ConfigError
+
+    cfg = small_config()
+    cfg.strategy.components = [{"kind": "price_response", "from_month": 6, "until_month": 6}]
+    with pytest.raises(ConfigError, match=r"until_month = 6: must be after from_month \(6\)"):
+        make_plan(cfg)
+
+
+def test_price_match_keeps_accounts_through_a_price_war_and_pays_for_it_in_concessions():
+    # A whole run: a 15 % war from month 0 to month 8 against a match of the full cut for every account, and one for
+    # key accounts only. Same seed, so the runs are paired; the match removes the rivals' price advantage, so fewer
+    # accounts leave for price (a large effect at 3,000 accounts: baseline loses dozens to price in the war).
+    def run(components):
+        cfg = small_config(n_accounts=3000, months=12)
+        cfg.competitors = CompetitorsConfig("war", [
+            SupplierConfig(name="rival_a", initial_share=0.4, poaching=PoachingConfig(price_cut=0.15)),
+            SupplierConfig(name="rival_b", initial_share=0.3, poaching=PoachingConfig(price_cut=0.15))])
+        for rival in cfg.competitors.rivals:
+            rival.poaching.price_cut_until_month = 8
+        cfg.strategy.components = components
+        return simulate(cfg)
+
+    base = run([])
+    full = run([{"kind": "price_response"}])
+    key = run([{"kind": "price_response", "tiers": ["key"]}])
+    lost = lambda r: r.summary["churn_by_reason"].get("price", 0)  # noqa: E731
+    assert lost(full) < 0.5 * lost(base)
+    s = full.summary
+    assert s["strategy_concessions"] == pytest.approx(s["strategy_cost"]) and s["strategy_cost"] > 0
+    monthly = full.tables["monthly"][full.tables["monthly"].is_focal]
+    assert (monthly.concessions[monthly.month >= 8] == 0).all()  # the match ends with the war
+    assert (monthly.concessions[monthly.month < 8] > 0).all()
+    assert 0 < key.summary["strategy_concessions"] < s["strategy_concessions"]
+    acted = key.summary["strategy_actions_by_component"]["price_response"]
+    assert 0 < acted["accounts_matched"] < acted["covered_account_months"]  # the war covers 8 of the 12 months

@@ -30,9 +30,10 @@ def test_every_option_of_every_group_runs(group):
 
 
 def test_strategies_cost_money_and_baseline_costs_nothing():
-    # Under an aggressive poacher, so that the price match has offers to match.
-    poacher = ["competitors=aggressive_poacher", *TINY]
-    costs = {s: simulate(load_config([f"strategy={s}", *poacher])).summary["strategy_cost"]
+    # Under an aggressive poacher, so that the value guarantee has offers to match, and in a price war, so that the
+    # price matches have list-price cuts to match: every strategy but baseline costs money in one of them.
+    costs = {s: max(simulate(load_config([f"strategy={s}", f"competitors={scenario}", *TINY])).summary["strategy_cost"]
+                    for scenario in ("aggressive_poacher", "price_war"))
              for s in _options("strategy")}
     assert costs.pop("baseline") == 0
     assert all(cost > 0 for cost in costs.values()), costs

@@ -40,10 +40,12 @@ from churnsim.engine.run import simulate
 MARKETS, COMPETITORS, STRATEGIES = (sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
                                     for group in ("market", "competitors", "strategy"))
 COSTS = ["cogs", "cost_to_serve", "strategy_cost", "acquisition_cost"]
+# A concession (revenue a strategy gave up in discounts) is part of strategy_cost and already missing from revenue:
+# profit subtracts the rest of the costs and only the strategy's spending (strategy_cost − concessions).
 NOT_NEGATIVE = {  # strategy_cost may be negative: tiered_service saves on small accounts (docs/strategies.md)
     "monthly": ["active_accounts", "market_share", "revenue_share", "acquisitions", "departures",
                 "departures_controllable", "departures_uncontrollable", "revenue", "cogs", "cost_to_serve",
-                "acquisition_cost", "reps", "rep_quits"],
+                "concessions", "acquisition_cost", "reps", "rep_quits"],
     "accounts": ["size", "propensity", "tenure_months", "n_switches", "revenue_focal", "revenue_total"],
 }
 
@@ -149,13 +151,17 @@ def check_shares(monthly: pd.DataFrame) -> None:
 def check_money(monthly: pd.DataFrame, accounts: pd.DataFrame, summary: dict) -> None:
     """profit = revenue − costs per row and in total; the account table and the summary hold the same money."""
     gross = monthly["revenue"] + monthly[COSTS].abs().sum(axis=1)  # strategy_cost may be a saving (negative)
-    recomputed = monthly["revenue"] - monthly[COSTS].sum(axis=1)
-    assert (np.abs(monthly["profit"] - recomputed) <= RTOL_MONEY * gross).all(), "profit ≠ revenue − costs"
+    costs = monthly[COSTS].sum(axis=1) - monthly["concessions"]
+    assert (np.abs(monthly["profit"] - (monthly["revenue"] - costs)) <= RTOL_MONEY * gross).all(), \
+        "profit ≠ revenue − costs + concessions"
+    assert (monthly["concessions"][~monthly["is_focal"]] == 0).all(), "only the focal firm has a strategy to concede"
     focal = monthly[monthly["is_focal"]]
-    for key, column in (("net_profit", "profit"), ("revenue_total", "revenue"), ("strategy_cost", "strategy_cost")):
+    for key, column in (("net_profit", "profit"), ("revenue_total", "revenue"), ("strategy_cost", "strategy_cost"),
+                        ("strategy_concessions", "concessions")):
         np.testing.assert_allclose(summary[key], focal[column].sum(), rtol=RTOL_MONEY, atol=1e-9, err_msg=key)
     total_gross = (focal["revenue"] + focal[COSTS].abs().sum(axis=1)).sum()
-    assert abs(summary["net_profit"] - (focal["revenue"].sum() - focal[COSTS].sum().sum())) <= RTOL_MONEY * total_gross
+    net = focal["revenue"].sum() - focal[COSTS].sum().sum() + focal["concessions"].sum()
+    assert abs(summary["net_profit"] - net) <= RTOL_MONEY * total_gross
     assert summary["acquisitions_total"] == focal["acquisitions"].sum()
     assert summary["departures_total"] == focal["departures"].sum()
     np.testing.assert_allclose(accounts["revenue_total"].sum(), monthly["revenue"].sum(), rtol=RTOL_MONEY, atol=1e-9)

@@ -338,7 +338,7 @@ def test_product_value_decays_without_innovation_and_is_capped_at_one():
 
 def revenue_of_month(acc: AccountTable, k: int):
     """``revenue`` of every slot of ``acc`` at list price 1, month 0."""
-    return money.revenue(np.arange(acc.capacity), acc, np.ones(k), 0, k)
+    return money.revenue(np.arange(acc.capacity), acc, np.ones(k), 0, k, 2)
 
 
 def test_ledger_identity_and_costs_by_tier():
@@ -352,16 +352,18 @@ def test_ledger_identity_and_costs_by_tier():
     strategy = np.array([2.0, 0.0, 0.0, 1.0])
     acc = accounts(len(supplier))  # list price 1, no discounts: each account's revenue is its volume
     acc.supplier[:], acc.tier[:], acc.volume[:] = supplier, tier, revenue
-    _, by_supplier, volume, by_tier = revenue_of_month(acc, 4)
-    led = ledger_of(by_supplier, volume, by_tier, unit_cost, cts, acquired, multiple, strategy)
-    np.testing.assert_allclose(led["revenue"], [11, 11, 20, 0])
+    acc.contract_end[:], acc.contract_discount[:] = 0, [0.1, 0, 0, 0, 0, 0]  # the first: a tenth off, by the
+    acc.contract_by[:] = [1, -1, -1, -1, -1, -1]  # strategy's second component
+    led = ledger_of(revenue_of_month(acc, 4), unit_cost, cts, acquired, multiple, strategy)
+    np.testing.assert_allclose(led["revenue"], [10, 11, 20, 0])
     np.testing.assert_allclose(led["cogs"], [7.7, 6.6, 14, 0])
     np.testing.assert_allclose(led["cost_to_serve"], [2.0 + 0.1, 0.4 * 2 + 0.2, 1.0, 0])
     np.testing.assert_allclose(led["acquisition_cost"],
                                [5.5 * 12 * (2.0 + 2 * 0.1), 5.0 * 12 * 3 * 0.4, 0, 4.0 * 12 * (2.0 + 0.5 + 0.1)])
-    np.testing.assert_allclose(led["strategy_cost"], strategy)
-    np.testing.assert_allclose(led["profit"], led["revenue"] - led["cogs"] - led["cost_to_serve"]
-                               - led["strategy_cost"] - led["acquisition_cost"])
+    np.testing.assert_allclose(led["concessions"], [1.0, 0, 0, 0])  # the tenth off 10 k€ at list price
+    np.testing.assert_allclose(led["strategy_cost"], strategy + led["concessions"])  # spending and concessions
+    np.testing.assert_allclose(led["profit"], led["revenue"] - led["cogs"] - led["cost_to_serve"]  # counted once
+                               - (led["strategy_cost"] - led["concessions"]) - led["acquisition_cost"])
     assert led["profit"][3] == pytest.approx(-1.0 - 4.0 * 12 * 2.6)  # no accounts: only costs
 
 
@@ -377,14 +379,29 @@ def test_cost_of_goods_is_per_unit_of_volume_so_discounts_and_price_cuts_lower_r
     acc = accounts(4)
     acc.supplier[:], acc.tier[:], acc.volume[:] = [0, 0, 1, 1], [1, 1, 1, 1], [10.0, 10.0, 10.0, 10.0]
     acc.discount[:] = [0.0, 0.25, 0.0, 0.0]  # the second focal account pays a quarter less
-    _, rev, volume, counts = money.revenue(np.arange(4), acc, sup.list_prices(0), 0, k)
-    led = ledger_of(rev, volume, counts, sup.unit_cost, np.zeros((k, 3)), np.zeros((k, 3)), np.zeros(k),
-                    np.zeros(k))
+    led = ledger_of(money.revenue(np.arange(4), acc, sup.list_prices(0), 0, k, 0), sup.unit_cost, np.zeros((k, 3)),
+                    np.zeros((k, 3)), np.zeros(k), np.zeros(k))
     rival_price = cfg.competitors.rivals[0].price * 0.8
     np.testing.assert_allclose(led["revenue"][:2], [1.2 * 10 + 1.2 * 0.75 * 10, 2 * rival_price * 10], rtol=1e-12)
     np.testing.assert_allclose(led["cogs"][:2], [0.84 * 20, 0.5 * 20], rtol=1e-12)  # as if nothing were off
-    full = money.revenue(np.arange(1), acc, sup.list_prices(0), 0, k)[1][0]
+    full = money.revenue(np.arange(1), acc, sup.list_prices(0), 0, k, 0).revenue[0]
     assert full * 0.7 == pytest.approx(0.84 * 10)  # at list price the preset's margin, as before
+
+
+def test_a_concession_is_what_the_strategy_gives_beyond_the_market_and_is_counted_to_its_grantor():
+    """Issue 14, point 4: four focal accounts of 10 k€ at list price 1; components 0 and 1 of the strategy."""
+    acc = accounts(5)
+    acc.supplier[:], acc.tier[:], acc.volume[:] = [0, 0, 0, 0, 1], 1, 10.0
+    acc.contract_end[:], acc.promo_end[:] = 5, 5  # contracts and promotions run in month 0
+    acc.contract_discount[:], acc.contract_by[:] = [0.05, 0.05, 0.02, 0.0, 0.0], [0, 0, 0, -1, -1]
+    acc.promo_discount[:], acc.promo_by[:] = [0.0, 0.03, 0.10, 0.0, 0.0], [-1, -1, -1, -1, -1]  # conceded threats
+    acc.match_discount[:], acc.match_by[:] = [0.0, 0.0, 0.0, 0.2, 0.2], [-1, -1, -1, 1, -1]
+    taken = money.revenue(np.arange(5), acc, np.ones(2), 0, 2, 2)
+    # 1: its contract alone (0.5 k€); 2: 0.05 over the market's 0.03 (0.2 k€); 3: the market's 0.10 binds (none);
+    # 4: the price match (2 k€, component 1); the rival's account concedes nothing to a focal component
+    np.testing.assert_allclose(taken.conceded_by_component, [0.5 + 0.2, 2.0])
+    np.testing.assert_allclose(taken.concessions, [2.7, 0.0])
+    np.testing.assert_allclose(taken.revenue, [10 * (0.95 + 0.95 + 0.9 + 0.8), 8.0])
 
 
 def test_discount_factor():

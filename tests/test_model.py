@@ -85,8 +85,11 @@ def test_accounts_are_conserved_and_shares_sum_to_one():
 
 def test_money_adds_up_every_month():
     monthly = simulate(small_config(strategy=StrategyConfig("c", [{"kind": "contracts"}]))).tables["monthly"]
-    costs = monthly[["cogs", "cost_to_serve", "strategy_cost", "acquisition_cost"]].sum(axis=1)
+    # the contracts' discounts are strategy cost (concessions) that revenue already lacks: profit counts them once
+    costs = monthly[["cogs", "cost_to_serve", "strategy_cost", "acquisition_cost"]].sum(axis=1) - monthly["concessions"]
     np.testing.assert_allclose(monthly["profit"], monthly["revenue"] - costs, rtol=1e-12)
+    focal = monthly[monthly["is_focal"]]
+    assert (focal["concessions"] > 0).any() and (monthly["concessions"][~monthly["is_focal"]] == 0).all()
     assert (monthly["revenue"] > 0).all() and (monthly["strategy_cost"][monthly["is_focal"]] >= 0).all()
 
 

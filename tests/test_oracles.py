@@ -35,7 +35,7 @@ from churnsim.core.rng import gaussian, gaussians, unit, units
 from churnsim.engine.recorder import _aggregates
 from churnsim.mechanisms import choice, delivery, environment, money, relationships, salesforce, satisfaction, threats
 from churnsim.mechanisms.contagion import log_multiplier
-from churnsim.mechanisms.pricing import share_off, shares_off, shares_off_of
+from churnsim.mechanisms.pricing import conceded, share_off, shares_off, shares_off_of
 from churnsim.mechanisms.reputation import reputation
 from churnsim.state.accounts import AccountTable, new_accounts
 from churnsim.state.reps import RepTable
@@ -148,10 +148,13 @@ def worlds(draw, max_accounts: int = 60, max_suppliers: int = 5) -> World:
     acc.since_month[gen.random(n) < 0.15] = month  # joined this month: decides from next month
     acc.contract_end[:] = _months(gen, n, month)
     acc.promo_end[:] = _months(gen, n, month)
-    for name, hi in [("discount", 0.3), ("contract_discount", 0.3), ("promo_discount", 0.3), ("margin_hit", 0.1),
+    for name, hi in [("discount", 0.3), ("contract_discount", 0.3), ("promo_discount", 0.3), ("match_discount", 0.3),
+                     ("margin_hit", 0.1),
                      ("quality_bonus", 0.3), ("service_boost", 0.5), ("logistics_boost", 0.5),
                      ("wake_hazard", 0.2), ("exposure", 4.0), ("complaint_weight", 6.0), ("offer_discount", 0.3)]:
         getattr(acc, name)[:] = _mixed(gen, n, 0.0, hi, edge=0.3)
+    for name in ("discount_by", "contract_by", "promo_by", "match_by", "offer_by"):  # granted by the market or
+        getattr(acc, name)[:] = gen.integers(-1, 4, n)  # by one of four components
     acc.incident_factor[:] = _mixed(gen, n, 0.0, 3.0)
     acc.mem[:] = gen.random((n, 3))
     acc.satisfaction[:] = np.where(gen.random(n) < 0.1, 0.0, gen.uniform(-0.4, 0.4, n))
@@ -211,11 +214,26 @@ def test_gaussian_and_gaussians_interpolate_the_normal_table(key, slots):
 @given(w=worlds())
 def test_share_off_is_the_best_running_discount(w):
     acc, slots = w.acc, np.arange(w.acc.capacity)
-    columns = (acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount)
-    expected = oracles.price_discount(slots, w.month, *columns)
+    columns = (acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
+               acc.match_discount)
+    expected = oracles.price_discount(slots, w.month, acc)
     assert_same(shares_off(slots, w.month, *columns), expected, "shares_off")
     assert_same(shares_off_of(acc, slots, w.month), expected, "shares_off_of")
     assert_same(np.array([share_off(i, w.month, *columns) for i in slots], dtype=np.float64), expected, "share_off")
+
+
+@SETTINGS
+@given(w=worlds())
+def test_conceded_is_what_the_strategy_gives_beyond_the_market(w):
+    acc, slots = w.acc, np.arange(w.acc.capacity)
+    given, grantor = oracles.conceded(slots, w.month, acc)
+    out = [conceded(i, w.month, acc.discount, acc.discount_by, acc.contract_end, acc.contract_discount,
+                    acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by, acc.match_discount, acc.match_by)
+           for i in slots]
+    assert_same(np.array([o[0] for o in out], dtype=np.float64), oracles.price_discount(slots, w.month, acc),
+                "share off")
+    assert_same(np.array([o[1] for o in out], dtype=np.float64), given, "conceded share")
+    assert_same(np.array([o[2] for o in out], dtype=np.int64), grantor, "grantor")
 
 
 # ---- delivery and satisfaction -------------------------------------------------------------------------------
@@ -248,9 +266,7 @@ def test_remember_is_the_numpy_exponential_memory(memory, seen, weight):
 def test_experience_is_the_numpy_satisfaction_and_survey_answer(w, b, key):
     acc = w.acc
     before = _copy(acc)
-    expected = oracles.experience(w.live, acc.mem, acc.taste, w.list_price, acc.supplier, acc.discount,
-                                  acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
-                                  acc.margin_hit, w.month, key, b, acc.satisfaction, acc.reported)
+    expected = oracles.experience(w.live, acc, w.list_price, w.month, key, b)
     satisfaction.experience(w.live, acc, w.list_price, w.month, key, b)
     assert_same(acc.satisfaction, expected[0], "satisfaction")
     assert_same(acc.reported, expected[1], "reported")
@@ -362,20 +378,18 @@ def test_revenue_and_ledger_are_the_numpy_ones(w):
     costs = (sup.unit_cost, 0.1 + 3 * gen.random((k, 3)), gen.integers(0, 4, (k, 3)), sup.acquisition_cost_multiple,
              10 * gen.random(k))
     before = _copy(acc)
-    paid, ledger, total, focal = oracles.money_month(
-        w.live, acc.supplier, acc.tier, acc.volume, w.list_price, acc.discount, acc.contract_end,
-        acc.contract_discount, acc.promo_end, acc.promo_discount, w.month, acc.revenue_total, acc.revenue_focal, costs)
-    out, by_supplier, volume, by_tier = money.revenue(w.live, acc, w.list_price, w.month, k)
-    assert_same(out, paid, "revenue")
-    for name, value in money.ledger_of(by_supplier, volume, by_tier, *costs).items():
+    paid, ledger, total, focal, by_component = oracles.money_month(w.live, acc, w.list_price, w.month, 4, costs)
+    taken = money.revenue(w.live, acc, w.list_price, w.month, k, 4)
+    assert_same(taken.paid, paid, "revenue")
+    assert_same(taken.conceded_by_component, by_component, "conceded_by_component")
+    for name, value in money.ledger_of(taken, *costs).items():
         assert_same(value, ledger[name], name)
     assert_same(acc.revenue_total, total, "revenue_total")
     assert_same(acc.revenue_focal, focal, "revenue_focal")
     assert_unchanged_but(acc, before, "revenue_total", "revenue_focal")
     slots = np.sort(gen.choice(w.live, size=len(w.live) // 2, replace=False)) if len(w.live) else w.live
-    assert_same(money.revenue_of(acc, slots, w.list_price, w.month),
-                oracles.revenue(slots, acc.supplier, acc.volume, w.list_price, acc.discount, acc.contract_end,
-                                acc.contract_discount, acc.promo_end, acc.promo_discount, w.month), "revenue_of")
+    assert_same(money.revenue_of(acc, slots, w.list_price, w.month), oracles.revenue(slots, acc, w.list_price, w.month),
+                "revenue_of")
 
 
 # ---- relationships -------------------------------------------------------------------------------------------
@@ -459,7 +473,10 @@ def test_negotiate_is_the_numpy_threats_step(w, cfg, months, k):
     assert_same(acc.promo_discount, expected[2], "promo_discount")
     assert_same(acc.promo_end, expected[3], "promo_end")
     assert_same(acc.threat_refused, expected[4], "threat_refused")
-    assert_unchanged_but(acc, before, "promo_discount", "promo_end", "threat_refused")
+    by = before.promo_by.copy()
+    by[conceded] = -1  # a concession won by a threat is the market's, not a strategy's
+    assert_same(acc.promo_by, by, "promo_by")
+    assert_unchanged_but(acc, before, "promo_discount", "promo_end", "promo_by", "threat_refused")
 
 
 # ---- recorder ------------------------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ import pandas as pd
 
 __all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "check_table"]
 
-SCHEMA_VERSION = "2"
-"""2: accounts.rep_owned; summary.json gains the accounts at month 0 and cost and actions by component."""
+SCHEMA_VERSION = "3"
+"""2: accounts.rep_owned; summary.json gains the accounts at month 0 and cost and actions by component.
+3: strategy_cost includes the revenue the strategy concedes in discounts (monthly.concessions,
+summary.json strategy_concessions); cost of goods is per unit of volume."""
 
 
 class SchemaError(ValueError):
@@ -60,9 +62,13 @@ _MONTHLY = [
     Column("revenue", "float64", "k€", "revenue this month"),
     Column("cogs", "float64", "k€", "cost of goods sold: unit cost × volume delivered (discounts do not lower it)"),
     Column("cost_to_serve", "float64", "k€", "cost to serve active accounts, by tier"),
-    Column("strategy_cost", "float64", "k€", "cost of the retention strategy this month"),
+    Column("strategy_cost", "float64", "k€", "cost of the retention strategy this month: its spending and the "
+           "revenue it conceded in discounts"),
+    Column("concessions", "float64", "k€", "of strategy_cost, the revenue the strategy conceded in discounts "
+           "(discounts, matched offers and prices, contract and bundle discounts)"),
     Column("acquisition_cost", "float64", "k€", "cost of the accounts won this month"),
-    Column("profit", "float64", "k€", "revenue − cogs − cost_to_serve − strategy_cost − acquisition_cost"),
+    Column("profit", "float64", "k€", "revenue − cogs − cost_to_serve − (strategy_cost − concessions) − "
+           "acquisition_cost: a concession counts once, in revenue"),
     Column("satisfaction_mean", "float64", "satisfaction", "mean true satisfaction of its accounts (0 = as expected)"),
     *[Column(f"satisfaction_level_{k}", "float64", "share",
              f"share of its accounts whose reported level is {k} (1 very dissatisfied … 5 very satisfied)")

@@ -48,7 +48,13 @@ class Supplier(mesa.Agent):
         what it did (:meth:`~churnsim.strategies.base.Component.run_month`)."""
         if market.month < self.strategy_start_month:
             return [(0.0, {}) for _ in self.components]
-        return [(float(cost), done) for cost, done in (c.run_month(market, self.index) for c in self.components)]
+        done = []
+        for j, component in enumerate(self.components):
+            market.acting = j  # what it grants is recorded as its own (the concessions it pays for)
+            cost, actions = component.run_month(market, self.index)
+            done.append((float(cost), actions))
+        market.acting = -1
+        return done
 
 
 class Salesperson(mesa.Agent):

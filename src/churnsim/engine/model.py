@@ -278,12 +278,12 @@ class MarketModel(mesa.Model):
     def money(self) -> None:
         """Revenue, costs and profit of every supplier this month."""
         sup = self.sup
-        paid, by_supplier, volume, by_tier = revenue(self.live, self.accounts, self.list_prices(), self.month,
-                                                     self.n_suppliers)
-        ledger = ledger_of(by_supplier, volume, by_tier, sup.unit_cost, sup.cost_to_serve,
-                           self.recorder.acquired_by_tier(), sup.acquisition_cost_multiple,
-                           self.recorder.month_strategy_cost)
-        self.recorder.end_month(ledger, self.live, paid)
+        taken = revenue(self.live, self.accounts, self.list_prices(), self.month, self.n_suppliers,
+                        len(self.plan.components))
+        ledger = ledger_of(taken, sup.unit_cost, sup.cost_to_serve, self.recorder.acquired_by_tier(),
+                           sup.acquisition_cost_multiple, self.recorder.month_strategy_cost)
+        self.recorder.concessions(taken.conceded_by_component)
+        self.recorder.end_month(ledger, self.live, taken.paid)
 
     def end_month(self) -> None:
         """Relationships grow, a departed salesperson's pull fades, this month's flags clear."""

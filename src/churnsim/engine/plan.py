@@ -41,6 +41,9 @@ class RunPlan:
     resolved: dict[str, Any] | None = field(default=None, compare=False)  # the composed config as plain data
 
 
+_MAX_COMPONENTS = 127  # the accounts' *_by columns are int8
+
+
 def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan:
     """Validate ``cfg``, build its strategy and derive the suppliers' arrays.
 
@@ -54,6 +57,9 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
     validate(cfg)
     _check_memory(cfg)
     components = build_components(cfg.strategy.components)
+    if len(components) > _MAX_COMPONENTS:
+        raise ConfigError(f"strategy.components: {len(components)} components; at most {_MAX_COMPONENTS} are allowed "
+                          "(each discount records the component that granted it in one byte)")
     for i, component in enumerate(components):
         component.check(f"strategy.components[{i}]", cfg)
     return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), resolved)

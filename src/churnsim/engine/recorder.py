@@ -27,7 +27,7 @@ from churnsim.strategies import Market, component_names
 __all__ = ["Recorder", "RunResult", "TableSink", "summarise"]
 
 EVENTS = ("switch", "exit", "entry", "rep_move")
-_LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "acquisition_cost", "profit")
+_LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "concessions", "acquisition_cost", "profit")
 
 
 class TableSink(Protocol):
@@ -131,14 +131,24 @@ class Recorder:
         self._log("rep_move", np.full(len(person), -1), person, frm, to, np.where(poached, -3, -2), False)
 
     def strategy_cost(self, cost: np.ndarray, focal: list[tuple[float, dict[str, float]]]) -> None:
-        """This month's strategy cost per supplier (K,), and the focal firm's per component: cost (k€) and what it
-        did."""
+        """This month's strategy spending per supplier (K,), and the focal firm's per component: spending (k€) and
+        what it did."""
         self.month_strategy_cost = cost
         if self._reporting:
             self._component_cost += np.array([c for c, _ in focal], dtype=np.float64)
             for name, (_, done) in zip(self._component_names, focal, strict=True):
                 for what, n in done.items():
                     self._component_actions[name][what] = self._component_actions[name].get(what, 0) + n
+
+    def concessions(self, by_component: np.ndarray) -> None:
+        """This month's revenue (k€) the focal firm's components conceded in discounts: part of their cost, and
+        what they did (``concessions_keur``)."""
+        if self._reporting:
+            self._component_cost += by_component
+            for name, given in zip(self._component_names, by_component, strict=True):
+                if given > 0:
+                    done = self._component_actions[name]
+                    done["concessions_keur"] = done.get("concessions_keur", 0.0) + float(given)
 
     def acquired_by_tier(self) -> np.ndarray:
         return self._acquired
@@ -338,6 +348,7 @@ def summarise(monthly: pd.DataFrame, focal_lost_by_reason: np.ndarray, revenue_f
         "acquisitions_total": int(focal["acquisitions"].sum()),
         "revenue_total": float(focal["revenue"].sum()),
         "strategy_cost": float(focal["strategy_cost"].sum()),
+        "strategy_concessions": float(focal["concessions"].sum()),
         "net_profit": float(focal["profit"].sum()),
         "net_profit_npv": float((focal["profit"] * discount_factor(focal["month"], discount_rate_per_year)).sum()),
         "top20_revenue_share": float(top),

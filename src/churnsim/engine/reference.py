@@ -56,7 +56,8 @@ def decide_one(model: mesa.Model, i: int) -> tuple[bool, int, int]:
         contract_discount = float(acc.contract_discount[i]) if int(acc.contract_end[i]) >= month else 0.0
         promo = float(acc.promo_discount[i]) if int(acc.promo_end[i]) >= month else 0.0
         # the incumbent's price after discounts, plus the margin lost to parallel trading or channel conflict
-        paid = prices[k] * (1.0 - max(float(acc.discount[i]), contract_discount, promo)) + float(acc.margin_hit[i])
+        off = max(float(acc.discount[i]), contract_discount, promo, float(acc.match_discount[i]))
+        paid = prices[k] * (1.0 - off) + float(acc.margin_hit[i])
         price = paid if mine else prices[k]
         offer = float(acc.offer_discount[i]) if offer_from == k else 0.0
         part = {

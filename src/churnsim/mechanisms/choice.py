@@ -125,20 +125,20 @@ def choose_suppliers(slots: np.ndarray, acc: AccountTable, month: int, key: np.u
 def _columns(acc: AccountTable) -> tuple:
     """The account table's columns a choice reads, in the order the kernels take them."""
     return (acc.supplier, acc.taste, acc.mem, acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end,
-            acc.promo_discount, acc.margin_hit, acc.offer_from, acc.offer_discount, acc.rc_firm, acc.rc_rep,
-            acc.pull_supplier, acc.pull, acc.exit_penalty_months, acc.points_months, acc.bundle_months)
+            acc.promo_discount, acc.match_discount, acc.margin_hit, acc.offer_from, acc.offer_discount, acc.rc_firm,
+            acc.rc_rep, acc.pull_supplier, acc.pull, acc.exit_penalty_months, acc.points_months, acc.bundle_months)
 
 
 @rule
 def _account_terms(i, entering, month, supplier, discount, contract_end, contract_discount, promo_end,
-                   promo_discount, margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months,
-                   procedural_cost, money_lost_weight):
+                   promo_discount, match_discount, margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months,
+                   bundle_months, procedural_cost, money_lost_weight):
     """(incumbent, share off its list price, relationship capital, cost of leaving it) of account slot ``i``; an
     account ``entering`` has no incumbent (-1) and nothing to lose."""
     if entering:
         return np.int64(-1), 0.0, 0.0, 0.0
     incumbent = np.int64(supplier[i])
-    off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount)
+    off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount, match_discount)
     relationship = np.float64(rc_firm[i]) + np.float64(rc_rep[i])
     money_lost = _money_lost(i, month, contract_end, exit_penalty_months, points_months, bundle_months)
     return incumbent, off, relationship, procedural_cost + money_lost_weight * money_lost
@@ -244,16 +244,16 @@ def _choose(slots, entering, key, supplier, comps, present, utility, chosen, rea
 
 @parallel_kernel
 def _components_of(slots, entering, month, supplier, taste, mem, discount, contract_end, contract_discount,
-                   promo_end, promo_discount, margin_hit, offer_from, offer_discount, rc_firm, rc_rep, pull_supplier,
-                   pull, exit_penalty_months, points_months, bundle_months, list_price, reputation, brand, beta,
-                   relationship_weight, procedural_cost, money_lost_weight, out):
+                   promo_end, promo_discount, match_discount, margin_hit, offer_from, offer_discount, rc_firm, rc_rep,
+                   pull_supplier, pull, exit_penalty_months, points_months, bundle_months, list_price, reputation,
+                   brand, beta, relationship_weight, procedural_cost, money_lost_weight, out):
     """``out[j, s, c]``: component ``c`` of supplier ``s`` for ``slots[j]``."""
     for j in prange(len(slots)):
         i = slots[j]
         inc, off, relationship, cost = _account_terms(
             i, entering, month, supplier, discount, contract_end, contract_discount, promo_end, promo_discount,
-            margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months, procedural_cost,
-            money_lost_weight)
+            match_discount, margin_hit, rc_firm, rc_rep, exit_penalty_months, points_months, bundle_months,
+            procedural_cost, money_lost_weight)
         for s in range(len(list_price)):
             row = _component_row(i, s, inc, off, relationship, cost, taste, mem, offer_from, offer_discount,
                                  pull_supplier, pull, margin_hit, list_price, reputation, brand, beta,

@@ -26,6 +26,7 @@ __all__ = ["court", "court_reps", "make_offers", "target_offers"]
 def make_offers(acc: AccountTable, sup: SupplierArrays, present: np.ndarray, streams: RandomStreams, month: int,
                 n_entered: int) -> None:
     """This month's offers, in place: ``offer_from`` and ``offer_discount`` of every account (-1 and 0: none)."""
+    acc.offer_by[:] = -1  # the poaching policies are the market's: no strategy component made these offers
     rate = sup.offer_rate_per_month * present
     if not (rate > 0).any():  # passive rivals make no offers (and need no draws)
         acc.offer_from[:], acc.offer_discount[:] = -1, 0

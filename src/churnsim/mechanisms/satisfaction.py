@@ -37,19 +37,21 @@ def experience(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, mont
     """True satisfaction and the five-level survey answer of the active slots ``live``, in place."""
     _experience(live, acc.mem, acc.taste, np.asarray(b.expectation, dtype=np.float32), list_price, acc.supplier,
                 acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
-                acc.margin_hit, month, key, b.report_noise_sd, np.asarray(b.report_cutpoints, dtype=np.float32),
-                acc.satisfaction, acc.reported)
+                acc.match_discount, acc.margin_hit, month, key, b.report_noise_sd,
+                np.asarray(b.report_cutpoints, dtype=np.float32), acc.satisfaction, acc.reported)
 
 
 @parallel_kernel
 def _experience(live, mem, taste, expectation, list_price, supplier, discount, contract_end, contract_discount,
-                promo_end, promo_discount, margin_hit, month, key, noise_sd, cutpoints, satisfaction, reported):
+                promo_end, promo_discount, match_discount, margin_hit, month, key, noise_sd, cutpoints, satisfaction,
+                reported):
     for j in prange(len(live)):
         i = live[j]
         gap = (mem[i, 0] - expectation[0]) * taste[i, 0]
         gap = gap + (mem[i, 1] - expectation[1]) * taste[i, 1]
         gap = gap + (mem[i, 2] - expectation[2]) * taste[i, 2]
-        off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount)
+        off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount,
+                        match_discount)
         paid = list_price[supplier[i]] * (1 - off) + np.float64(margin_hit[i])
         s = np.float32(np.float64(gap) + np.float64(taste[i, 3]) * (1 - paid))
         satisfaction[i] = s

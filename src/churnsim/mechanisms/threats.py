@@ -45,6 +45,7 @@ def negotiate(live: np.ndarray, acc: AccountTable, p_concede: np.ndarray, month:
     conceded, refused = threat[concede], threat[~concede]
     acc.promo_discount[conceded] = cfg.discount
     acc.promo_end[conceded] = month + cfg.months - 1
+    acc.promo_by[conceded] = -1  # the market's concession, not a strategy's
     acc.threat_refused[:] = False
     acc.threat_refused[refused] = True
     return conceded, refused

@@ -43,6 +43,13 @@ class AccountTable:
     exit_penalty_months: np.ndarray  # float32, penalty owed if it leaves in term, months of revenue
     discount: np.ndarray  # float32, share off its supplier's list price won with an offer, for good
     contract_discount: np.ndarray  # float32, share off list price while its contract is in force
+    # who granted each discount: the index of the focal strategy's component, or -1 (none, or the market: a rival's
+    # offer, a conceded threat), so that what a strategy concedes is counted as its cost (mechanisms/money.py)
+    discount_by: np.ndarray  # int8
+    contract_by: np.ndarray  # int8
+    promo_by: np.ndarray  # int8
+    match_by: np.ndarray  # int8
+    offer_by: np.ndarray  # int8, of the offer on the table
     points_months: np.ndarray  # float32, loyalty rewards forfeited on switching, months of revenue
     mem: np.ndarray  # float32 (n, 3): remembered quality, service, logistics experience, 0..1
     satisfaction: np.ndarray  # float32, true satisfaction (0 = as expected)
@@ -65,7 +72,8 @@ class AccountTable:
     logistics_boost: np.ndarray  # float32, + the supplier's on-time-in-full chance
     quality_bonus: np.ndarray  # float32, + experienced quality (fit to the account's needs)
     wake_hazard: np.ndarray  # float32, extra consideration hazard this month from being contacted
-    promo_discount: np.ndarray  # float32, share off list price until promo_end (price match, concessions)
+    match_discount: np.ndarray  # float32, share off list price this month matching rivals' price cuts
+    promo_discount: np.ndarray  # float32, share off list price until promo_end (a matched offer, a bundle, a threat)
     promo_end: np.ndarray  # int32, last month of promo_discount
     bundle_months: np.ndarray  # float32, bundle discounts lost on switching, months of revenue
     left_supplier: np.ndarray  # int8, supplier it last left (-1 none)
@@ -100,11 +108,17 @@ class AccountTable:
         self.contract_end[slots] = NO_CONTRACT
         self.exit_penalty_months[slots] = 0
         self.contract_discount[slots] = 0
+        self.contract_by[slots] = -1
         self.promo_end[slots] = NO_CONTRACT
+        self.promo_by[slots] = -1
+        self.match_discount[slots] = 0
+        self.match_by[slots] = -1
         self.margin_hit[slots] = 0
         self.bundle_months[slots] = 0
         self.points_months[slots] = 0
-        self.discount[slots] = np.where(self.offer_from[slots] == to, self.offer_discount[slots], 0)
+        took_offer = self.offer_from[slots] == to
+        self.discount[slots] = np.where(took_offer, self.offer_discount[slots], 0)
+        self.discount_by[slots] = np.where(took_offer, self.offer_by[slots], -1)
         self.complaint_weight[slots] = 0
         self.rc_firm[slots] = 0
         self.rc_rep[slots] = np.where(self.pull_supplier[slots] == to, self.pull[slots], 0)
@@ -120,6 +134,8 @@ class AccountTable:
         self.logistics_boost[:] = 0
         self.quality_bonus[:] = 0
         self.wake_hazard[:] = 0
+        self.match_discount[:] = 0
+        self.match_by[:] = -1
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
@@ -139,6 +155,8 @@ _STATE: dict[str, tuple] = {
     "incident_factor": (1, np.float32, ()), "service_boost": (0, np.float32, ()),
     "logistics_boost": (0, np.float32, ()), "quality_bonus": (0, np.float32, ()), "wake_hazard": (0, np.float32, ()),
     "promo_discount": (0, np.float32, ()), "promo_end": (NO_CONTRACT, np.int32, ()),
+    "match_discount": (0, np.float32, ()), "discount_by": (-1, np.int8, ()), "contract_by": (-1, np.int8, ()),
+    "promo_by": (-1, np.int8, ()), "match_by": (-1, np.int8, ()), "offer_by": (-1, np.int8, ()),
     "bundle_months": (0, np.float32, ()), "left_supplier": (-1, np.int8, ()), "left_month": (NO_CONTRACT, np.int32, ()),
     "first_supplier": (-1, np.int8, ()), "n_switches": (0, np.int32, ()), "revenue_focal": (0, np.float64, ()),
     "revenue_total": (0, np.float64, ()), "exit_month": (-1, np.int32, ()), "exit_reason": (-1, np.int8, ()),

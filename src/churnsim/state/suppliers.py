@@ -83,8 +83,12 @@ class SupplierArrays:
 
     def list_prices(self, month: int) -> np.ndarray:
         """(K,) list prices in ``month``, after any price-war cut."""
+        return self.price * (1.0 - self.price_cuts(month))
+
+    def price_cuts(self, month: int) -> np.ndarray:
+        """(K,) the share each supplier's list price is cut by in ``month`` (0 outside its price war)."""
         cut = (month >= self.price_cut_from_month) & (month < self.price_cut_until_month)
-        return np.where(cut, self.price * (1.0 - self.price_cut), self.price * 1.0)
+        return np.where(cut, self.price_cut, 0.0)
 
     def present(self, month: int) -> np.ndarray:
         """(K,) which suppliers are in the market in ``month`` (a new entrant is not before it enters)."""

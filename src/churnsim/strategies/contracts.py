@@ -5,8 +5,8 @@ Rule: each month a covered account with no contract in force accepts the firm's 
 gives ``discount`` off the list price, and leaving before its last month costs ``exit_penalty_months`` of revenue,
 a financial switching cost in the choice. Its last month is a renewal moment: the account considers leaving
 (trigger ``trigger_contract_end``) and may walk away free.
-Cost: ``cost_per_action`` per contract signed (administration), plus the common costs; the discount shows in
-revenue.
+Cost: ``cost_per_action`` per contract signed (administration), plus the common costs, plus the discount: the
+revenue it gives up while the contract runs (``concessions_keur``).
 """
 
 from __future__ import annotations
@@ -53,7 +53,5 @@ class Contracts(Component):
         free = covered & (acc.contract_end < month)
         p = np.where(acc.contract_end == month - 1, self.p_renew, self.p_accept_per_month)
         signs = free & (self.uniform(market, "sign") < p)
-        acc.contract_end[signs] = month + self.term_months - 1
-        acc.exit_penalty_months[signs] = self.exit_penalty_months
-        acc.contract_discount[signs] = self.discount
+        market.sign_contracts(signs, month + self.term_months - 1, self.exit_penalty_months, self.discount)
         return {"action": int(signs.sum())}

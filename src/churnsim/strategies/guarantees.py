@@ -7,7 +7,7 @@ every month and the strategies set them again):
 - service: the chance an open complaint is resolved rises by ``service_boost``;
 - logistics: the chance of an on-time, in-full delivery rises by ``logistics_boost``;
 - value (price match): when a rival's offer reaches a covered account, the owner matches its discount for
-  ``match_months`` (the lost revenue shows in revenue; cost per match is administration);
+  ``match_months`` (the discount is a concession, counted in its strategy cost; cost per match is administration);
 - premium service (24-hour helpline, rapid-response squad, free maintenance): all three service levers at once,
   by default for key accounts only, at a higher cost per account.
 Costs: per covered account-month (the guarantee's running cost), fixed, and per action where there is one.
@@ -80,9 +80,7 @@ class ValueGuarantee(Component):
         acc, month = market.accounts, market.month
         offered = covered & (acc.offer_from >= 0) & (acc.offer_from != owner)
         match = np.minimum(acc.offer_discount[offered], np.float32(self.max_discount))
-        current = np.where(acc.promo_end[offered] >= month, acc.promo_discount[offered], 0)
-        acc.promo_discount[offered] = np.maximum(current, match)
-        acc.promo_end[offered] = month + self.match_months - 1
+        market.grant_promo(offered, match, month + self.match_months - 1)
         return {"action": int(offered.sum())}
 
 

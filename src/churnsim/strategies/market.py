@@ -9,9 +9,10 @@ Read: every column of ``accounts`` and ``reps``, the suppliers' levels (``suppli
 Change, for covered accounts of its owner (or, for win-back, its former accounts):
 - this month's terms of delivery, reset by the model every month before strategies act: ``incident_factor``,
   ``service_boost``, ``logistics_boost``, ``quality_bonus``, ``wake_hazard`` (the wake-up of a contact);
-- the terms of trade: ``contract_end``, ``exit_penalty_months``, ``contract_discount``, ``promo_discount``,
-  ``promo_end``, ``points_months``, ``bundle_months``, and an offer on the table (``offer_from``,
-  ``offer_discount``);
+- the terms of trade: ``points_months``, ``bundle_months``, and, through the levers that record who granted them
+  (:meth:`Market.sign_contracts`, :meth:`Market.grant_promo`, :meth:`Market.offer`, :meth:`Market.match_price`),
+  contracts, discounts and offers: what a discount gives away is the granting component's cost
+  (:mod:`~churnsim.mechanisms.pricing`), so no component writes a discount column itself;
 - what the firm knows and fixes: ``at_risk``, ``complaint_weight``, remembered service (``mem[:, 1]``), and the
   firm-owned share of relationship capital (``rc_firm``, ``rc_rep``).
 
@@ -48,6 +49,7 @@ class Market:
     streams: RandomStreams
     month: int = 0
     n_entered: int = 0
+    acting: int = -1  # the index of the component acting now in its owner's strategy (set before it acts)
 
     def uniform(self, stream: str) -> np.ndarray:
         """This month's uniforms of ``stream``, one per account slot (NaN for slots not yet entered)."""
@@ -66,3 +68,36 @@ class Market:
     def stop_parallel_trading(self, owner: int, regions: np.ndarray) -> int:
         """End ``owner``'s running parallel-trading episodes in ``regions`` (a mask); return how many ended."""
         return self.trading.stop(owner, regions, self.month)
+
+    def sign_contracts(self, slots: np.ndarray, end_month: int, exit_penalty_months: float, discount: float) -> None:
+        """Put ``slots`` (a mask or indices) under contract until ``end_month`` inclusive, with an exit penalty and
+        ``discount`` off list price, granted by the acting component."""
+        acc = self.accounts
+        acc.contract_end[slots] = end_month
+        acc.exit_penalty_months[slots] = exit_penalty_months
+        acc.contract_discount[slots] = discount
+        acc.contract_by[slots] = self.acting
+
+    def grant_promo(self, slots: np.ndarray, share: np.ndarray | float, end_month: np.ndarray | int) -> None:
+        """Give ``slots`` (indices) ``share`` off list price until ``end_month`` inclusive, or keep the promotion
+        they have running if it is larger (and who granted it)."""
+        acc = self.accounts
+        running = np.where(acc.promo_end[slots] >= self.month, acc.promo_discount[slots], np.float32(0))
+        share = np.broadcast_to(np.asarray(share, dtype=np.float32), running.shape)
+        larger = share > running
+        acc.promo_by[slots] = np.where(larger, self.acting, np.where(running > 0, acc.promo_by[slots], -1))
+        acc.promo_discount[slots] = np.maximum(running, share)
+        acc.promo_end[slots] = end_month
+
+    def offer(self, slots: np.ndarray, owner: int, discount: float) -> None:
+        """Put ``owner``'s offer of ``discount`` off its list price on the table of ``slots`` this month."""
+        acc = self.accounts
+        acc.offer_from[slots] = owner
+        acc.offer_discount[slots] = np.float32(discount)
+        acc.offer_by[slots] = self.acting
+
+    def match_price(self, slots: np.ndarray, share: float) -> None:
+        """Give ``slots`` ``share`` off list price this month (a price match; cleared every month)."""
+        acc = self.accounts
+        acc.match_discount[slots] = np.float32(share)
+        acc.match_by[slots] = self.acting

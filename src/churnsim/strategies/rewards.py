@@ -7,7 +7,8 @@ direct cost when earned (accrual × the account's revenue, k€).
 
 Bundling. Each month a covered account not yet bundled takes the bundle with ``p_accept_per_month``; a bundled
 account gets ``discount`` off list price while it stays, and would lose ``bundle_months`` of revenue in bundle
-advantages by switching (a financial switching cost). Cost: per bundle set up, plus the discount in revenue.
+advantages by switching (a financial switching cost). Cost: per bundle set up, plus the discount (the revenue it gives
+up).
 Sources: the source articles' switching-cost levers (loyalty rewards, bundles); Burnham, Frels & Mahajan (2003)
 on financial switching costs.
 """
@@ -59,7 +60,5 @@ class Bundling(Component):
         joins = covered & (acc.bundle_months <= 0) & (self.uniform(market, "accept") < self.p_accept_per_month)
         acc.bundle_months[joins] = np.float32(self.bundle_months)
         bundled = covered & (acc.bundle_months > 0)
-        current = np.where(acc.promo_end[bundled] >= month, acc.promo_discount[bundled], 0)
-        acc.promo_discount[bundled] = np.maximum(current, np.float32(self.discount))
-        acc.promo_end[bundled] = np.maximum(acc.promo_end[bundled], month)
+        market.grant_promo(bundled, self.discount, np.maximum(acc.promo_end[bundled], month))
         return {"action": int(joins.sum())}

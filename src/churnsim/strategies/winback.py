@@ -4,8 +4,9 @@ Rule: accounts that switched away from the owner within the last ``window_months
 (with a rival) are approached each month with ``p_approach``: the owner puts an offer of ``discount`` off its list
 price on the table, which triggers the account to reconsider, and which it keeps if it comes back. Its coverage is
 its former accounts in ``tiers``, not its current ones. The approach is a contact (optional wake-up). Cost: per
-approach, plus the discount in revenue of the accounts that return. Source: DESIGN §3.5 (win-back), and the
-source articles' cost of acquisition (about five times that of keeping): a returning account saves it.
+approach, plus the discount the accounts that return keep (the revenue it gives up, for good). Source: DESIGN §3.5
+(win-back), and the source articles' cost of acquisition (about five times that of keeping): a returning account
+saves it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,7 @@ class WinBack(Contacting):
         return mask & acc.at_risk if self.at_risk_only else mask
 
     def apply(self, market: Market, owner: int, covered: np.ndarray) -> dict[str, float]:
-        acc = market.accounts
         approached = covered & (self.uniform(market, "approach") < self.p_approach)
-        acc.offer_from[approached] = owner
-        acc.offer_discount[approached] = np.float32(self.discount)
+        market.offer(approached, owner, self.discount)
         self.contact(market, approached)
         return {"action": int(approached.sum())}
