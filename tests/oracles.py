@@ -321,10 +321,10 @@ def revenue(slots: np.ndarray, acc, list_price: np.ndarray, month: int) -> np.nd
 
 
 def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_components: int, costs: tuple,
-                ) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Oracle of ``money.revenue`` through ``ledger_of``: (revenue per live slot, ledger, lifetime revenue, lifetime
-    focal revenue, concessions per component) (the old ``MarketModel.money``, numpy branch); ``costs`` are
-    ``ledger_of``'s last four arguments."""
+    focal revenue, concessions per component, concessions per live slot) (the old ``MarketModel.money``, numpy
+    branch); ``costs`` are ``ledger_of``'s last four arguments."""
     paid = revenue(live, acc, list_price, month)
     total, focal = acc.revenue_total.copy(), acc.revenue_focal.copy()
     s, k = acc.supplier[live], len(list_price)
@@ -336,13 +336,14 @@ def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_com
     counted = grantor >= 0
     taken = Month(
         paid=paid,
+        given=np.where(counted, given, 0.0),
         revenue=np.bincount(s, weights=paid, minlength=k).astype(np.float64),  # int64 if no accounts
         volume=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),
         by_tier=np.bincount(s.astype(np.int64) * 3 + acc.tier[live], minlength=3 * k).reshape(k, 3),
         concessions=np.bincount(s[counted], weights=given[counted], minlength=k).astype(np.float64),
         conceded_by_component=np.bincount(grantor[counted], weights=given[counted],
                                           minlength=n_components).astype(np.float64))
-    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component
+    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component, taken.given
 
 
 # ---- churnsim.mechanisms.relationships ----------------------------------------------------------------------

@@ -148,7 +148,7 @@ def check_shares(monthly: pd.DataFrame) -> None:
     assert (monthly["departures"] == monthly["departures_controllable"] + monthly["departures_uncontrollable"]).all()
 
 
-def check_money(monthly: pd.DataFrame, accounts: pd.DataFrame, summary: dict) -> None:
+def check_money(monthly: pd.DataFrame, accounts: pd.DataFrame, summary: dict, rate_per_year: float) -> None:
     """profit = revenue − costs per row and in total; the account table and the summary hold the same money."""
     gross = monthly["revenue"] + monthly[COSTS].abs().sum(axis=1)  # strategy_cost may be a saving (negative)
     costs = monthly[COSTS].sum(axis=1) - monthly["concessions"]
@@ -162,6 +162,11 @@ def check_money(monthly: pd.DataFrame, accounts: pd.DataFrame, summary: dict) ->
     total_gross = (focal["revenue"] + focal[COSTS].abs().sum(axis=1)).sum()
     net = focal["revenue"].sum() - focal[COSTS].sum().sum() + focal["concessions"].sum()
     assert abs(summary["net_profit"] - net) <= RTOL_MONEY * total_gross
+    present = (1 + rate_per_year) ** (-focal["month"] / 12.0)
+    np.testing.assert_allclose(summary["strategy_cost_npv"], (focal["strategy_cost"] * present).sum(),
+                               rtol=RTOL_MONEY, atol=1e-9)
+    assert summary["value_total"] == summary["net_profit_npv"] + summary["terminal_value"]
+    assert summary["strategy_cost_total"] >= summary["strategy_cost_npv"] - 1e-9 or summary["strategy_cost"] < 0
     assert summary["acquisitions_total"] == focal["acquisitions"].sum()
     assert summary["departures_total"] == focal["departures"].sum()
     np.testing.assert_allclose(accounts["revenue_total"].sum(), monthly["revenue"].sum(), rtol=RTOL_MONEY, atol=1e-9)
@@ -258,7 +263,7 @@ def check_invariants(cfg: RunConfig) -> None:
     check_run_columns(cfg, tables)
     check_no_nan_and_no_negatives(tables)
     check_shares(monthly)
-    check_money(monthly, accounts, result.summary)
+    check_money(monthly, accounts, result.summary, cfg.market.discount_rate_per_year)
     check_events_agree_with_monthly(monthly, events)
     check_accounts_conserved(monthly, events, accounts, cfg.n_accounts)
 

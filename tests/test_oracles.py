@@ -378,9 +378,10 @@ def test_revenue_and_ledger_are_the_numpy_ones(w):
     costs = (sup.unit_cost, 0.1 + 3 * gen.random((k, 3)), gen.integers(0, 4, (k, 3)), sup.acquisition_cost_multiple,
              10 * gen.random(k))
     before = _copy(acc)
-    paid, ledger, total, focal, by_component = oracles.money_month(w.live, acc, w.list_price, w.month, 4, costs)
+    paid, ledger, total, focal, by_component, given = oracles.money_month(w.live, acc, w.list_price, w.month, 4, costs)
     taken = money.revenue(w.live, acc, w.list_price, w.month, k, 4)
     assert_same(taken.paid, paid, "revenue")
+    assert_same(taken.given, given, "conceded per slot")
     assert_same(taken.conceded_by_component, by_component, "conceded_by_component")
     for name, value in money.ledger_of(taken, *costs).items():
         assert_same(value, ledger[name], name)

@@ -162,7 +162,54 @@ def test_paired_difference_is_exactly_zero_for_a_strategy_identical_to_baseline(
     contracts = summary.loc["contracts"]
     assert contracts["strategy_cost.delta"] > 0 and contracts["strategy_cost.delta_ci_low"] < contracts[
         "strategy_cost.delta_ci_high"]
-    assert contracts["return_on_cost"] == pytest.approx(contracts["net_profit.delta"] / contracts["strategy_cost.mean"])
+    assert contracts["return_on_cost"] == pytest.approx(contracts["value_total.delta"]
+                                                        / contracts["strategy_cost_total.mean"])
+
+
+def test_one_value_measure_ranks_and_prices_and_report_value_npv_switches_back(sweep, reported, tmp_path):
+    """Issue 14, point 5: value_total ranks the strategies and is return on cost's numerator over the cost of the
+    same span; report.value=npv makes net_profit_npv over strategy_cost_npv do all of it."""
+    total = pd.read_csv(reported[0] / "summary.csv").set_index("strategy")
+    jobs = pd.read_csv(reported[0] / "jobs.csv")
+    np.testing.assert_allclose(jobs["value_total"], jobs["net_profit_npv"] + jobs["terminal_value"], rtol=1e-12)
+    assert (jobs["strategy_cost_total"] >= jobs["strategy_cost_npv"] - 1e-9).all()
+    assert (jobs.loc[jobs["strategy"] == "contracts", "terminal_value"] != 0).all()
+    assert list(total.sort_values("rank").index) == list(total.sort_values(
+        ["value_total.delta", "customer_retention_annual.delta"], ascending=False, kind="stable").index)
+    assert "Δ value (k€, present value)" in (reported[0] / "report.md").read_text()
+
+    done = report(tmp_path, str(sweep[0]), "--out", str(tmp_path / "npv"), "report.value=npv")
+    assert done.returncode == 0, done.stderr
+    npv = pd.read_csv(tmp_path / "npv" / "summary.csv").set_index("strategy")
+    c = npv.loc["contracts"]
+    assert c["return_on_cost"] == pytest.approx(c["net_profit_npv.delta"] / c["strategy_cost_npv.mean"])
+    assert list(npv.sort_values("rank").index) == list(npv.sort_values(
+        ["net_profit_npv.delta", "customer_retention_annual.delta"], ascending=False, kind="stable").index)
+    text = (tmp_path / "npv" / "report.md").read_text()
+    assert "Δ net profit, present value (k€)" in text and "Value: net_profit_npv" in text
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    ("report.value=ebitda", "report.value='ebitda': not a value measure; allowed: total, npv"),
+    ("report.colour=red", "'report.colour=red': unknown setting; the only one is report.value=total|npv")])
+def test_a_bad_report_setting_is_one_line_and_writes_nothing(sweep, tmp_path, setting, says):
+    done = report(tmp_path, str(sweep[0]), "--out", str(tmp_path / "out"), setting)
+    assert done.returncode == 2 and done.stderr.strip() == f"churnsim-report: error: {says}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_from_before_value_total_is_refused_unless_valued_by_npv(sweep, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(sweep[0], old)
+    for path in old.glob("*/summary.json"):
+        summary = json.loads(path.read_text())
+        for key in ("value_total", "strategy_cost_total", "terminal_value"):
+            summary.pop(key)
+        path.write_text(json.dumps(summary))
+    done = report(tmp_path, str(old), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "have no value_total (they predate it)" in done.stderr
+    assert "report.value=npv" in done.stderr and not (tmp_path / "out").exists()
+    assert report(tmp_path, str(old), "--out", str(tmp_path / "out"), "report.value=npv").returncode == 0
 
 
 def test_html_and_markdown_escape_user_supplied_names(reported):
@@ -271,10 +318,10 @@ def _scatter_rows(n: int, spread: float) -> pd.DataFrame:
     gen = np.random.Generator(np.random.PCG64(3))
     names = ["baseline"] + [f"strategy_with_a_long_name_{i}" for i in range(1, n)]
     rows = pd.DataFrame({"strategy": names, "rank": range(1, n + 1),
-                         "strategy_cost.mean": np.r_[0.0, gen.uniform(0, spread, n - 1)],
-                         "net_profit.delta": np.r_[0.0, gen.normal(0, spread / 5, n - 1)]})
-    for column in ("strategy_cost.ci_low", "strategy_cost.ci_high", "net_profit.delta_ci_low",
-                   "net_profit.delta_ci_high"):
+                         "strategy_cost_total.mean": np.r_[0.0, gen.uniform(0, spread, n - 1)],
+                         "value_total.delta": np.r_[0.0, gen.normal(0, spread / 5, n - 1)]})
+    for column in ("strategy_cost_total.ci_low", "strategy_cost_total.ci_high", "value_total.delta_ci_low",
+                   "value_total.delta_ci_high"):
         rows[column] = np.nan
     return rows
 

@@ -139,6 +139,8 @@ def headline(summary: dict) -> str:
             f"final market share {summary['market_share_final']:.1%}\n"
             f"  net profit {summary['net_profit']:,.0f} k€ (present value {summary['net_profit_npv']:,.0f} k€), "
             f"strategy cost {summary['strategy_cost']:,.0f} k€\n"
+            f"  value {summary['value_total']:,.0f} k€ (present value of net profit and of the accounts held at the "
+            f"end, {summary['terminal_value']:,.0f} k€)\n"
             f"  departures {summary['departures_total']} ({1 - summary['churn_controllable_share']:.0%} "
             f"uncontrollable); top reasons: {reasons}")
 

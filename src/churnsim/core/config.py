@@ -225,6 +225,8 @@ class MarketConfig:
     parallel_trading: ParallelTradingConfig = field(default_factory=ParallelTradingConfig)
     threats: ThreatsConfig = field(default_factory=ThreatsConfig)
     discount_rate_per_year: float = _num(0.10, 0.0, 1.0, doc="discount rate of the present value of profit")
+    terminal_horizon_months: int = _num(60, 0, 600, doc="months after the last reported one over which the accounts "
+                                        "held are valued (terminal value; 0: none)")
 
 
 def _default_rivals() -> list[SupplierConfig]:

@@ -14,7 +14,8 @@ __all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "c
 SCHEMA_VERSION = "3"
 """2: accounts.rep_owned; summary.json gains the accounts at month 0 and cost and actions by component.
 3: strategy_cost includes the revenue the strategy concedes in discounts (monthly.concessions,
-summary.json strategy_concessions); cost of goods is per unit of volume."""
+summary.json strategy_concessions); cost of goods is per unit of volume; summary.json gains the value after the
+horizon (terminal_value, value_total, strategy_cost_npv, strategy_cost_total, retention_monthly_by_tier)."""
 
 
 class SchemaError(ValueError):

@@ -283,7 +283,7 @@ class MarketModel(mesa.Model):
         ledger = ledger_of(taken, sup.unit_cost, sup.cost_to_serve, self.recorder.acquired_by_tier(),
                            sup.acquisition_cost_multiple, self.recorder.month_strategy_cost)
         self.recorder.concessions(taken.conceded_by_component)
-        self.recorder.end_month(ledger, self.live, taken.paid)
+        self.recorder.end_month(ledger, self.live, taken)
 
     def end_month(self) -> None:
         """Relationships grow, a departed salesperson's pull fades, this month's flags clear."""

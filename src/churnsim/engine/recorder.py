@@ -21,7 +21,8 @@ from churnsim.core.jit import kernel
 from churnsim.core.schemas import RunResult, check_table
 from churnsim.engine.clv_log import CLV_TABLES, Collector
 from churnsim.engine.plan import RunPlan
-from churnsim.mechanisms.money import discount_factor
+from churnsim.mechanisms.money import Month, discount_factor
+from churnsim.mechanisms.valuation import Terminal, retention_per_month, terminal_value
 from churnsim.strategies import Market, component_names
 
 __all__ = ["Recorder", "RunResult", "TableSink", "summarise"]
@@ -52,6 +53,7 @@ class Recorder:
 
     def __init__(self, plan: RunPlan, market: Market):
         self.cfg, self.names, self.market = plan.cfg, plan.suppliers.names, market
+        self._unit_cost, self._cost_to_serve = float(plan.suppliers.unit_cost[0]), plan.suppliers.cost_to_serve[0]
         self.accounts, self.reps = market.accounts, market.reps
         self.n_suppliers = len(self.names)
         self._wanted = tuple(plan.cfg.output.tables)
@@ -62,6 +64,9 @@ class Recorder:
         self._n_events = 0  # rows in self._events
         self._events_sent = False
         self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
+        self._lost_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal departures by tier, reported months
+        self._held_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal account-months by tier (held at month end)
+        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # focal slots, revenue, concession
         self.month_strategy_cost = np.zeros(self.n_suppliers)
         self._component_names = component_names(plan.components)
         self._component_cost = np.zeros(len(self._component_names))  # the focal firm's, reported months
@@ -114,6 +119,8 @@ class Recorder:
         self._departures += _counts(frm.astype(np.int64) * 2 + np.where(controllable, 0, 1), self._departures.shape)
         if self._reporting:
             self._focal_lost += np.bincount(np.asarray(reason)[frm == 0].astype(np.int64), minlength=len(REASONS))
+            self._lost_by_tier += np.bincount(self.accounts.tier[slots[frm == 0]].astype(np.int64),
+                                              minlength=len(TIERS))
         switch = np.broadcast_to(to, len(slots)) >= 0
         self._log("switch" if np.all(switch) else "exit", slots, self.accounts.rep[slots], frm, to, reason,
                   controllable)
@@ -154,10 +161,12 @@ class Recorder:
         return self._acquired
 
     # ---- the month's aggregates ------------------------------------------------------------------------------
-    def end_month(self, ledger: dict[str, np.ndarray], idx: np.ndarray, revenue: np.ndarray) -> None:
-        """Record the month's per-supplier row block (reported months only)."""
+    def end_month(self, ledger: dict[str, np.ndarray], idx: np.ndarray, taken: Month) -> None:
+        """Record the month's per-supplier row block (reported months only) from its ledger and its takings
+        (:func:`~churnsim.mechanisms.money.revenue` of the active slots ``idx``)."""
         if not self._reporting:
             return
+        revenue = taken.paid
         acc, k = self.accounts, self.n_suppliers
         active, levels, satisfaction, in_cohort = _aggregates(idx, acc.supplier, acc.reported, acc.satisfaction,
                                                               self._cohort, k)
@@ -174,8 +183,10 @@ class Recorder:
         }
         self._rows.append(row)
         self._cohort_revenue.append(float(revenue[in_cohort].sum()))
+        self._held_by_tier += taken.by_tier[0]
+        focal = acc.supplier[idx] == 0
+        self._last = (idx[focal], revenue[focal], taken.given[focal])
         if self._clv is not None:
-            focal = acc.supplier[idx] == 0
             self._clv.observe(idx[focal], revenue[focal], acc.since_month[idx[focal]])
         if self._sink.rows_per_frame is not None and self._n_events >= self._sink.rows_per_frame:
             self._send_events()
@@ -202,10 +213,17 @@ class Recorder:
         """The focal firm's headline figures: :func:`summarise` of the monthly table and the running counts."""
         acc, cfg = self.accounts, self.cfg
         still = self._cohort & acc.active() & (acc.supplier == 0)
+        monthly = self.monthly()
         summary = summarise(
-            monthly=self.monthly(), focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
+            monthly=monthly, focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
             cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
             months=cfg.months, discount_rate_per_year=cfg.market.discount_rate_per_year)
+        retention = retention_per_month(self._lost_by_tier, self._held_by_tier)
+        terminal = self.terminal(monthly, retention)
+        summary["retention_monthly_by_tier"] = {tier: float(r) for tier, r in zip(TIERS, retention, strict=True)}
+        summary["terminal_value"] = terminal.value
+        summary["value_total"] = summary["net_profit_npv"] + terminal.value
+        summary["strategy_cost_total"] = summary["strategy_cost_npv"] + terminal.strategy_cost
         summary["focal_accounts_start"] = int(self._cohort.sum())
         summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
         summary["strategy_cost_by_component"] = {
@@ -214,6 +232,22 @@ class Recorder:
             name: {what: int(n) if float(n).is_integer() else float(n) for what, n in done.items()}
             for name, done in self._component_actions.items()}
         return summary
+
+    def terminal(self, monthly: pd.DataFrame, retention: np.ndarray) -> Terminal:
+        """The terminal value of the focal firm's accounts held at the end (:mod:`~churnsim.mechanisms.valuation`):
+        each at its last month's margin, net of the strategy's spending per account-month over the last twelve
+        reported months and of its own concession."""
+        slots, paid, given = self._last if self._last is not None else (np.zeros(0, np.int64), np.zeros(0),
+                                                                       np.zeros(0))
+        recent = monthly[monthly["is_focal"]].sort_values("month").tail(12)
+        spent = float((recent["strategy_cost"] - recent["concessions"]).sum())
+        per_account = spent / max(int(recent["active_accounts"].sum()), 1)
+        tier = self.accounts.tier[slots]
+        margin = (paid - self._unit_cost * self.accounts.volume[slots].astype(np.float64)
+                  - self._cost_to_serve[tier] - per_account)
+        cfg = self.cfg
+        return terminal_value(margin, per_account + given, tier, retention, cfg.months,
+                              cfg.market.terminal_horizon_months, cfg.market.discount_rate_per_year)
 
     def _frame(self, name: str, columns: dict) -> pd.DataFrame:
         """Table ``name`` from freshly made column arrays (not copied again), with the run's columns in front."""
@@ -351,6 +385,8 @@ def summarise(monthly: pd.DataFrame, focal_lost_by_reason: np.ndarray, revenue_f
         "strategy_concessions": float(focal["concessions"].sum()),
         "net_profit": float(focal["profit"].sum()),
         "net_profit_npv": float((focal["profit"] * discount_factor(focal["month"], discount_rate_per_year)).sum()),
+        "strategy_cost_npv": float((focal["strategy_cost"]
+                                    * discount_factor(focal["month"], discount_rate_per_year)).sum()),
         "top20_revenue_share": float(top),
         "market_share_final": float(focal["market_share"].iloc[-1]),
         "revenue_share_final": float(focal["revenue_share"].iloc[-1]),

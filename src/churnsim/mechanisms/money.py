@@ -37,7 +37,8 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
     _revenue(live, acc.supplier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
              acc.contract_discount, acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by,
              acc.match_discount, acc.match_by, month, acc.revenue_total, acc.revenue_focal, out, given, by)
-    return Month(out, *_totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers, n_components))
+    return Month(out, given, *_totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers,
+                                      n_components))
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Month:
     """One month's takings: per slot of ``live``, then per supplier (K,) and per component of the focal strategy."""
 
     paid: np.ndarray  # revenue of each active slot (k€)
+    given: np.ndarray  # revenue each active slot's discounts conceded by the strategy (k€; 0: none)
     revenue: np.ndarray  # (K,) k€
     volume: np.ndarray  # (K,) volume delivered, k€ at the reference price
     by_tier: np.ndarray  # (K, 3) active accounts by tier

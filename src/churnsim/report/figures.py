@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from churnsim.report.compare import BASELINE
+from churnsim.report.compare import BASELINE, MEASURES, Measure
 from churnsim.report.load import Sweep
 from churnsim.report.series import Series, bands
 
@@ -32,8 +32,10 @@ class FigureFile:
     caption: str
 
 
-def make_figures(sweep: Sweep, table: pd.DataFrame, series: Series, out: Path) -> list[FigureFile]:
-    """Draw every figure of every scenario into ``out``; names get ``_<i>`` suffixes when there are several."""
+def make_figures(sweep: Sweep, table: pd.DataFrame, series: Series, out: Path,
+                 measure: Measure = MEASURES["total"]) -> list[FigureFile]:
+    """Draw every figure of every scenario into ``out``; names get ``_<i>`` suffixes when there are several.
+    The worth-it figure shows ``measure``'s value gained against its cost."""
     files = []
     groups = list(table.groupby(sweep.scenario, dropna=False, sort=True))
     for i, (key, rows) in enumerate(groups, start=1):
@@ -46,8 +48,8 @@ def make_figures(sweep: Sweep, table: pd.DataFrame, series: Series, out: Path) -
                                                                     series.survival))
         if len(monthly):
             files.append(_over_time(monthly, strategies, colours, out / f"retention{suffix}.png", label))
-        if rows["net_profit.delta"].notna().any():
-            files.append(_worth_it(rows, colours, out / f"worth_it{suffix}.png", label))
+        if rows[f"{measure.value}.delta"].notna().any():
+            files.append(_worth_it(rows, colours, out / f"worth_it{suffix}.png", label, measure))
         if len(departures):
             jobs = _select(sweep.complete[~sweep.complete["job"].isin(series.skipped.get("events", []))], pick)
             files.append(_departures(departures, jobs, strategies, out / f"departures{suffix}.png", label))
@@ -70,36 +72,38 @@ def _over_time(monthly: pd.DataFrame, strategies: list[str], colours: dict, path
                  "count too). Right: its share of the market's active accounts." + _grey_note(strategies))
 
 
-def _worth_it(rows: pd.DataFrame, colours: dict, path: Path, label: str) -> FigureFile:
-    fig, texts, n_points = worth_it_figure(rows, colours)
+def _worth_it(rows: pd.DataFrame, colours: dict, path: Path, label: str, measure: Measure) -> FigureFile:
+    fig, texts, n_points = worth_it_figure(rows, colours, measure)
     which = ("every strategy is labelled" if len(texts) == n_points else
-             f"the {_LABELLED // 2} best and {_LABELLED // 2} worst by Δ net profit and baseline are labelled, "
+             f"the {_LABELLED // 2} best and {_LABELLED // 2} worst by {measure.label} and baseline are labelled, "
              "every one is in the legend")
-    return _save(fig, path, "Which strategies are worth it: net profit gained against strategy cost", label,
-                 "Each point is a strategy: its mean cost (x) and its mean paired difference in net profit from "
-                 "baseline (y), with 95 % intervals. Net profit already pays for the strategy, so a point above "
-                 f"the dashed line paid for itself. Labels are moved apart so they do not overlap; {which}.")
+    return _save(fig, path, "Which strategies are worth it: value gained against strategy cost", label,
+                 f"Each point is a strategy: its mean cost (x, {measure.cost}) and its mean paired difference in "
+                 f"value from baseline (y, {measure.value}: {measure.span}), with 95 % intervals. The value already "
+                 "pays for the strategy, so a point above the dashed line paid for itself. Labels are moved apart so "
+                 f"they do not overlap; {which}.")
 
 
-def worth_it_figure(rows: pd.DataFrame, colours: dict) -> tuple[Figure, list, int]:
+def worth_it_figure(rows: pd.DataFrame, colours: dict, measure: Measure = MEASURES["total"],
+                    ) -> tuple[Figure, list, int]:
     """The worth-it scatter of one scenario's summary rows: (figure, its label texts, number of points)."""
     fig = Figure(figsize=(7.5, 5.5))
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     points = []
     for _, r in rows.sort_values("rank").iterrows():
-        x, y = r["strategy_cost.mean"], r["net_profit.delta"]
+        x, y = r[f"{measure.cost}.mean"], r[f"{measure.value}.delta"]
         if np.isnan(x) or np.isnan(y):
             continue
-        xerr = _err(x, r["strategy_cost.ci_low"], r["strategy_cost.ci_high"])
-        yerr = _err(y, r["net_profit.delta_ci_low"], r["net_profit.delta_ci_high"])
+        xerr = _err(x, r[f"{measure.cost}.ci_low"], r[f"{measure.cost}.ci_high"])
+        yerr = _err(y, r[f"{measure.value}.delta_ci_low"], r[f"{measure.value}.delta_ci_high"])
         ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="o", color=colours[r["strategy"]], capsize=3,
                     label=_text(r["strategy"]))
         points.append((x, y, r["strategy"]))
     labelled = _labelled(points)
     texts = [ax.text(x, y, _text(name), fontsize=8) for x, y, name in points if name in labelled]
     ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set(xlabel="strategy cost over the reported months (k€)", ylabel="Δ net profit vs baseline (k€)")
+    ax.set(xlabel=f"strategy cost, present value (k€, {measure.cost})", ylabel=f"{measure.label} vs baseline")
     if len(labelled) < len(points):
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     if texts:  # moved apart by their drawn sizes, away from the points, each tied to its point by a thin line
@@ -112,7 +116,7 @@ _LABELLED = 8  # labels on the worth-it figure when there are more strategies: t
 
 
 def _labelled(points: list[tuple[float, float, str]]) -> set[str]:
-    """The strategies to label: all of a few; of many, baseline and the best and worst by Δ net profit."""
+    """The strategies to label: all of a few; of many, baseline and the best and worst by Δ value."""
     if len(points) <= _LABELLED + 2:
         return {name for _, _, name in points}
     by_gain = [name for _, _, name in sorted(points, key=lambda p: -p[1])]

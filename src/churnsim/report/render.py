@@ -13,16 +13,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from churnsim.report.compare import BASELINE, LEVEL, RANK_BY
+from churnsim.report.compare import BASELINE, LEVEL, MEASURES, Measure
 from churnsim.report.figures import FigureFile
 from churnsim.report.load import COMPONENT_ACTIONS, COMPONENT_COST, Sweep
 
-__all__ = ["build_document", "fmt", "ranked_rows", "to_html", "to_markdown"]
+__all__ = ["build_document", "fmt", "ranked_header", "ranked_rows", "to_html", "to_markdown"]
 
 Block = tuple  # ("h1" | "h2" | "h3" | "p", text) · ("ul", [items]) · ("table", header, rows) · ("figure", FigureFile)
 
-RANKED_HEADER = ["rank", "strategy", "replicates (paired)", "Δ net profit, present value (k€)",
-                 "Δ customer retention (pp/yr)", "strategy cost (k€)", "return on cost"]
+
+
+def ranked_header(measure: Measure = MEASURES["total"]) -> list[str]:
+    """The columns of the ranking: the measure's value and cost, retention, return on cost."""
+    return ["rank", "strategy", "replicates (paired)", measure.label, "Δ customer retention (pp/yr)",
+            "strategy cost, present value (k€)", "return on cost"]
+
+
 _SHARES = {"retention", "share", "rate"}  # words of metrics shown in per cent (differences in percentage points)
 
 
@@ -46,33 +52,34 @@ def _ci(metric: str, row: pd.Series, stat: str) -> str:
     return f"{centre} [{fmt(metric, low, delta)}, {fmt(metric, high, delta)}]"
 
 
-def ranked_rows(table: pd.DataFrame) -> list[list[str]]:
-    """The ranking of one scenario's rows of the summary table, as text cells under :data:`RANKED_HEADER`."""
+def ranked_rows(table: pd.DataFrame, measure: Measure = MEASURES["total"]) -> list[list[str]]:
+    """The ranking of one scenario's rows of the summary table, as text cells under :func:`ranked_header`."""
     rows = []
     for _, r in table.sort_values("rank").iterrows():
         roc = r["return_on_cost"]
         rows.append([str(r["rank"]), str(r["strategy"]), f"{r['n_replicates']} ({r['n_paired']})",
-                     _ci("net_profit_npv", r, "delta"), _ci("customer_retention_annual", r, "delta"),
-                     _ci("strategy_cost", r, "mean"), "–" if math.isnan(roc) else f"{roc:+.2f}"])
+                     _ci(measure.value, r, "delta"), _ci("customer_retention_annual", r, "delta"),
+                     _ci(measure.cost, r, "mean"), "–" if math.isnan(roc) else f"{roc:+.2f}"])
     return rows
 
 
 def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile], missing: pd.DataFrame,
-                   skipped: dict[str, list[str]], segments: pd.DataFrame | None = None) -> list[Block]:
-    """Every block of the report, in order."""
+                   skipped: dict[str, list[str]], segments: pd.DataFrame | None = None,
+                   measure: Measure = MEASURES["total"]) -> list[Block]:
+    """Every block of the report, in order; strategies are valued by ``measure``."""
     counts = sweep.jobs["status"].value_counts()
     status = ", ".join(f"{n} {s}" for s, n in counts.items())
     doc: list[Block] = [
         ("h1", "Strategy comparison"),
         ("p", f"Sweep: {sweep.path.name}. Jobs: {len(sweep.jobs)} ({status}); missing from the grid: "
               f"{len(missing)}. Intervals are {LEVEL:.0%} t-intervals over replicates; differences are paired "
-              f"with {BASELINE} by replicate (definitions at the end)."),
+              f"with {BASELINE} by replicate (definitions at the end). Value: {measure.value}, {measure.span}."),
         ("h2", "Ranking"),
     ]
     groups = list(table.groupby(sweep.scenario, dropna=False, sort=True))
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
-        doc += [("h3", sweep.scenario_label(key)), ("table", RANKED_HEADER, ranked_rows(rows))]
+        doc += [("h3", sweep.scenario_label(key)), ("table", ranked_header(measure), ranked_rows(rows, measure))]
         if {"focal_accounts_start.mean", "market_accounts_start.mean"} <= set(rows):
             first = rows.sort_values("rank").iloc[0]
             doc.append(("p", f"At month 0 the focal firm holds {first['focal_accounts_start.mean']:,.0f} of the "
@@ -92,7 +99,7 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
     doc += _segments(sweep, groups, segments)
     doc += _component_costs(sweep, groups)
     doc += _problems(sweep, missing, skipped)
-    doc += [("h2", "How the numbers are defined"), ("ul", _definitions())]
+    doc += [("h2", "How the numbers are defined"), ("ul", _definitions(measure))]
     return doc
 
 
@@ -183,7 +190,7 @@ def _problems(sweep: Sweep, missing: pd.DataFrame, skipped: dict[str, list[str]]
     return blocks
 
 
-def _definitions() -> list[str]:
+def _definitions(measure: Measure) -> list[str]:
     return [
         "Jobs: every directory of the sweep with .hydra/overrides.yaml or run.json. Complete: it holds "
         "summary.json. Failed: it holds error.txt (its line is shown above). Incomplete: neither (stopped or still "
@@ -195,9 +202,14 @@ def _definitions() -> list[str]:
         f"Paired difference: for each replicate, the strategy's value minus {BASELINE}'s in the same scenario "
         "with the same seed and replicate (the same simulated world: common random numbers); then the mean and "
         "interval of these differences. A strategy identical to baseline differs by exactly zero.",
-        "Return on cost: mean Δ net profit / mean strategy cost. Net profit already pays for the strategy: 0 is "
-        "break-even, −1 is a strategy that changed nothing but cost money; – when the strategy costs nothing.",
-        f"Rank: by mean Δ {RANK_BY[0]} (larger first), then by mean Δ {RANK_BY[1]}.",
+        f"Value ({measure.value}): {measure.span}; report.value=npv values net profit over the reported months "
+        "alone (net_profit_npv), report.value=total adds the terminal value (README, Outputs). The ranking, the "
+        "worth-it figure and return on cost all use it.",
+        f"Strategy cost ({measure.cost}): its spending and the revenue it conceded in discounts over the same span, "
+        "in present value.",
+        f"Return on cost: mean Δ {measure.value} / mean {measure.cost}. The value already pays for the strategy: 0 "
+        "is break-even, −1 is a strategy that changed nothing but cost money; – when the strategy costs nothing.",
+        f"Rank: by mean Δ {measure.rank_by[0]} (larger first), then by mean Δ {measure.rank_by[1]}.",
         "Active accounts over time: the focal firm's active_accounts at the end of each month over its value at "
         "the end of month 0 (monthly.parquet; accounts won count too), and its market_share.",
         "Departures by reason: events.parquet rows with event switch or exit and the focal firm as from_supplier.",
