@@ -19,7 +19,7 @@ from churnsim.core.codes import KEY, code
 from churnsim.core.config import BehaviourConfig, EnvironmentConfig, SalesForceConfig, ThreatsConfig
 from churnsim.core.rng import GAMMA, MIX1, MIX2, NORMAL_CELLS, NORMAL_TABLE
 from churnsim.mechanisms.environment import EXIT_CODES
-from churnsim.mechanisms.money import Ledger, Month, ledger_of
+from churnsim.mechanisms.money import FocalCosts, Ledger, Month, ledger_of
 from churnsim.mechanisms.salesforce import destinations, next_morale, quits
 
 _TO_UNIT = 2.0**-53
@@ -321,16 +321,21 @@ def revenue(slots: np.ndarray, acc, list_price: np.ndarray, month: int) -> np.nd
 
 
 def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_components: int, costs: tuple,
-                ) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                focal_costs: FocalCosts) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
     """Oracle of ``money.revenue`` through ``ledger_of``: (revenue per live slot, ledger, lifetime revenue, lifetime
-    focal revenue, concessions per component, concessions per live slot) (the old ``MarketModel.money``, numpy
-    branch); ``costs`` are ``ledger_of``'s last four arguments."""
+    focal revenue, concessions per component, concessions per live slot, the focal accounts' margin in present
+    value) (the old ``MarketModel.money``, numpy branch); ``costs`` are ``ledger_of``'s last four arguments."""
     paid = revenue(live, acc, list_price, month)
-    total, focal = acc.revenue_total.copy(), acc.revenue_focal.copy()
+    total, focal, margin = acc.revenue_total.copy(), acc.revenue_focal.copy(), acc.margin_focal_npv.copy()
     s, k = acc.supplier[live], len(list_price)
     if month >= 0:
         total[live] += paid
-        focal[live[s == 0]] += paid[s == 0]
+        mine = live[s == 0]
+        focal[mine] += paid[s == 0]
+        present = (1.0 + focal_costs.discount_rate_per_year) ** (-np.float64(month) / 12.0)
+        margin[mine] += (paid[s == 0] - focal_costs.unit_cost * acc.volume[mine].astype(np.float64)
+                         - focal_costs.cost_to_serve[acc.tier[mine]]) * present
     share, grantor = conceded(live, month, acc)
     given = acc.volume[live].astype(np.float64) * list_price[s] * share
     counted = grantor >= 0
@@ -343,7 +348,7 @@ def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_com
         concessions=np.bincount(s[counted], weights=given[counted], minlength=k).astype(np.float64),
         conceded_by_component=np.bincount(grantor[counted], weights=given[counted],
                                           minlength=n_components).astype(np.float64))
-    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component, taken.given
+    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component, taken.given, margin
 
 
 # ---- churnsim.mechanisms.relationships ----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from churnsim.state.suppliers import SupplierArrays
 
 STREAMS = RandomStreams(20240611)
 SUPPLIERS = SupplierArrays.of(RunConfig())  # the focal firm and two rivals, at the default levels
+FOCAL_COSTS = money.FocalCosts(0.7, np.array([0.1, 0.05, 0.02]), 0.1)  # what the focal firm's margin nets
 
 
 def u(name: str, n: int, month: int = 0) -> np.ndarray:
@@ -338,7 +339,7 @@ def test_product_value_decays_without_innovation_and_is_capped_at_one():
 
 def revenue_of_month(acc: AccountTable, k: int):
     """``revenue`` of every slot of ``acc`` at list price 1, month 0."""
-    return money.revenue(np.arange(acc.capacity), acc, np.ones(k), 0, k, 2)
+    return money.revenue(np.arange(acc.capacity), acc, np.ones(k), 0, k, 2, FOCAL_COSTS)
 
 
 def test_ledger_identity_and_costs_by_tier():
@@ -379,12 +380,12 @@ def test_cost_of_goods_is_per_unit_of_volume_so_discounts_and_price_cuts_lower_r
     acc = accounts(4)
     acc.supplier[:], acc.tier[:], acc.volume[:] = [0, 0, 1, 1], [1, 1, 1, 1], [10.0, 10.0, 10.0, 10.0]
     acc.discount[:] = [0.0, 0.25, 0.0, 0.0]  # the second focal account pays a quarter less
-    led = ledger_of(money.revenue(np.arange(4), acc, sup.list_prices(0), 0, k, 0), sup.unit_cost, np.zeros((k, 3)),
-                    np.zeros((k, 3)), np.zeros(k), np.zeros(k))
+    taken = money.revenue(np.arange(4), acc, sup.list_prices(0), 0, k, 0, FOCAL_COSTS)
+    led = ledger_of(taken, sup.unit_cost, np.zeros((k, 3)), np.zeros((k, 3)), np.zeros(k), np.zeros(k))
     rival_price = cfg.competitors.rivals[0].price * 0.8
     np.testing.assert_allclose(led["revenue"][:2], [1.2 * 10 + 1.2 * 0.75 * 10, 2 * rival_price * 10], rtol=1e-12)
     np.testing.assert_allclose(led["cogs"][:2], [0.84 * 20, 0.5 * 20], rtol=1e-12)  # as if nothing were off
-    full = money.revenue(np.arange(1), acc, sup.list_prices(0), 0, k, 0).revenue[0]
+    full = money.revenue(np.arange(1), acc, sup.list_prices(0), 0, k, 0, FOCAL_COSTS).revenue[0]
     assert full * 0.7 == pytest.approx(0.84 * 10)  # at list price the preset's margin, as before
 
 
@@ -396,7 +397,7 @@ def test_a_concession_is_what_the_strategy_gives_beyond_the_market_and_is_counte
     acc.contract_discount[:], acc.contract_by[:] = [0.05, 0.05, 0.02, 0.0, 0.0], [0, 0, 0, -1, -1]
     acc.promo_discount[:], acc.promo_by[:] = [0.0, 0.03, 0.10, 0.0, 0.0], [-1, -1, -1, -1, -1]  # conceded threats
     acc.match_discount[:], acc.match_by[:] = [0.0, 0.0, 0.0, 0.2, 0.2], [-1, -1, -1, 1, -1]
-    taken = money.revenue(np.arange(5), acc, np.ones(2), 0, 2, 2)
+    taken = money.revenue(np.arange(5), acc, np.ones(2), 0, 2, 2, FOCAL_COSTS)
     # 1: its contract alone (0.5 k€); 2: 0.05 over the market's 0.03 (0.2 k€); 3: the market's 0.10 binds (none);
     # 4: the price match (2 k€, component 1); the rival's account concedes nothing to a focal component
     np.testing.assert_allclose(taken.conceded_by_component, [0.5 + 0.2, 2.0])

@@ -377,9 +377,11 @@ def test_revenue_and_ledger_are_the_numpy_ones(w):
     acc, sup, gen, k = w.acc, w.sup, w.gen, w.k
     costs = (sup.unit_cost, 0.1 + 3 * gen.random((k, 3)), gen.integers(0, 4, (k, 3)), sup.acquisition_cost_multiple,
              10 * gen.random(k))
+    focal_costs = money.FocalCosts(float(sup.unit_cost[0]), 0.1 + gen.random(3), float(gen.uniform(0, 0.3)))
     before = _copy(acc)
-    paid, ledger, total, focal, by_component, given = oracles.money_month(w.live, acc, w.list_price, w.month, 4, costs)
-    taken = money.revenue(w.live, acc, w.list_price, w.month, k, 4)
+    paid, ledger, total, focal, by_component, given, margin = oracles.money_month(w.live, acc, w.list_price, w.month,
+                                                                                  4, costs, focal_costs)
+    taken = money.revenue(w.live, acc, w.list_price, w.month, k, 4, focal_costs)
     assert_same(taken.paid, paid, "revenue")
     assert_same(taken.given, given, "conceded per slot")
     assert_same(taken.conceded_by_component, by_component, "conceded_by_component")
@@ -387,7 +389,8 @@ def test_revenue_and_ledger_are_the_numpy_ones(w):
         assert_same(value, ledger[name], name)
     assert_same(acc.revenue_total, total, "revenue_total")
     assert_same(acc.revenue_focal, focal, "revenue_focal")
-    assert_unchanged_but(acc, before, "revenue_total", "revenue_focal")
+    assert_same(acc.margin_focal_npv, margin, "margin_focal_npv")
+    assert_unchanged_but(acc, before, "revenue_total", "revenue_focal", "margin_focal_npv")
     slots = np.sort(gen.choice(w.live, size=len(w.live) // 2, replace=False)) if len(w.live) else w.live
     assert_same(money.revenue_of(acc, slots, w.list_price, w.month), oracles.revenue(slots, acc, w.list_price, w.month),
                 "revenue_of")

@@ -145,6 +145,7 @@ def test_segments_split_the_month_0_customers_four_ways_and_pair_with_baseline(r
     np.testing.assert_allclose(kept.to_numpy(), kept[["tier"]].to_numpy() * np.ones((1, 4)), rtol=1e-12)
     twin = seg[seg["strategy"] == "baseline_twin"]
     assert (twin["retention.delta"] == 0).all() and (twin["revenue.delta"] == 0).all()  # baseline by another name
+    assert (twin["value.delta"] == 0).all() and seg["value.mean"].notna().all()
     text = (out / "report.md").read_text()
     assert "## Segments: whom each strategy keeps" in text and "| contracts | tier: key |" in text
 

@@ -108,6 +108,9 @@ _ACCOUNTS = [
     Column("tenure_months", "int64", "months", "months with its last supplier"),
     Column("n_switches", "int64", "switches", "switches during the reported months"),
     Column("revenue_focal", "float64", "k€", "revenue it brought the focal firm during the reported months"),
+    Column("value_focal", "float64", "k€", "its value to the focal firm in present value: its margin over the "
+           "reported months (revenue − cost of goods − cost to serve) and, if still held at the end, its terminal "
+           "value; before the strategy's spending and acquisition costs"),
     Column("revenue_total", "float64", "k€", "revenue it brought any supplier during the reported months"),
     Column("status", "category", "", "active | exited"),
     Column("end_reason", "category", "", "exit reason, or empty while active"),

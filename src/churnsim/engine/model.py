@@ -39,7 +39,7 @@ from churnsim.mechanisms import (
 )
 from churnsim.mechanisms.choice import choose_suppliers
 from churnsim.mechanisms.innovation import product_value
-from churnsim.mechanisms.money import ledger_of, revenue
+from churnsim.mechanisms.money import FocalCosts, ledger_of, revenue
 from churnsim.mechanisms.reputation import reputation
 from churnsim.strategies import Market
 
@@ -278,8 +278,9 @@ class MarketModel(mesa.Model):
     def money(self) -> None:
         """Revenue, costs and profit of every supplier this month."""
         sup = self.sup
+        focal = FocalCosts(float(sup.unit_cost[0]), sup.cost_to_serve[0], self.cfg.market.discount_rate_per_year)
         taken = revenue(self.live, self.accounts, self.list_prices(), self.month, self.n_suppliers,
-                        len(self.plan.components))
+                        len(self.plan.components), focal)
         ledger = ledger_of(taken, sup.unit_cost, sup.cost_to_serve, self.recorder.acquired_by_tier(),
                            sup.acquisition_cost_multiple, self.recorder.month_strategy_cost)
         self.recorder.concessions(taken.conceded_by_component)

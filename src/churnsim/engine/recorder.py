@@ -67,6 +67,7 @@ class Recorder:
         self._lost_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal departures by tier, reported months
         self._held_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal account-months by tier (held at month end)
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # focal slots, revenue, concession
+        self._terminal: tuple[np.ndarray, Terminal] | None = None
         self.month_strategy_cost = np.zeros(self.n_suppliers)
         self._component_names = component_names(plan.components)
         self._component_cost = np.zeros(len(self._component_names))  # the focal firm's, reported months
@@ -218,8 +219,7 @@ class Recorder:
             monthly=monthly, focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
             cohort_size=int(self._cohort.sum()), cohort_kept=int(still.sum()), cohort_revenue=self._cohort_revenue,
             months=cfg.months, discount_rate_per_year=cfg.market.discount_rate_per_year)
-        retention = retention_per_month(self._lost_by_tier, self._held_by_tier)
-        terminal = self.terminal(monthly, retention)
+        retention, terminal = self._valued()
         summary["retention_monthly_by_tier"] = {tier: float(r) for tier, r in zip(TIERS, retention, strict=True)}
         summary["terminal_value"] = terminal.value
         summary["value_total"] = summary["net_profit_npv"] + terminal.value
@@ -233,21 +233,25 @@ class Recorder:
             for name, done in self._component_actions.items()}
         return summary
 
-    def terminal(self, monthly: pd.DataFrame, retention: np.ndarray) -> Terminal:
-        """The terminal value of the focal firm's accounts held at the end (:mod:`~churnsim.mechanisms.valuation`):
-        each at its last month's margin, net of the strategy's spending per account-month over the last twelve
-        reported months and of its own concession."""
-        slots, paid, given = self._last if self._last is not None else (np.zeros(0, np.int64), np.zeros(0),
-                                                                       np.zeros(0))
-        recent = monthly[monthly["is_focal"]].sort_values("month").tail(12)
-        spent = float((recent["strategy_cost"] - recent["concessions"]).sum())
-        per_account = spent / max(int(recent["active_accounts"].sum()), 1)
-        tier = self.accounts.tier[slots]
-        margin = (paid - self._unit_cost * self.accounts.volume[slots].astype(np.float64)
-                  - self._cost_to_serve[tier] - per_account)
-        cfg = self.cfg
-        return terminal_value(margin, per_account + given, tier, retention, cfg.months,
-                              cfg.market.terminal_horizon_months, cfg.market.discount_rate_per_year)
+    def _valued(self) -> tuple[np.ndarray, Terminal]:
+        """(monthly retention by tier, the terminal value of the focal firm's accounts held at the end, valued by
+        :mod:`~churnsim.mechanisms.valuation`: each at its last month's margin, the strategy's spending per
+        account-month over the last twelve reported months netted), once the run is over."""
+        if self._terminal is None:
+            slots, paid, given = self._last if self._last is not None else (np.zeros(0, np.int64), np.zeros(0),
+                                                                           np.zeros(0))
+            monthly = self.monthly()
+            recent = monthly[monthly["is_focal"]].sort_values("month").tail(12)
+            spent = float((recent["strategy_cost"] - recent["concessions"]).sum())
+            spending = spent / max(int(recent["active_accounts"].sum()), 1)
+            tier = self.accounts.tier[slots]
+            margin = paid - self._unit_cost * self.accounts.volume[slots].astype(np.float64) - self._cost_to_serve[tier]
+            retention = retention_per_month(self._lost_by_tier, self._held_by_tier)
+            cfg = self.cfg
+            self._terminal = retention, terminal_value(margin, spending, given, tier, retention, cfg.months,
+                                                       cfg.market.terminal_horizon_months,
+                                                       cfg.market.discount_rate_per_year)
+        return self._terminal
 
     def _frame(self, name: str, columns: dict) -> pd.DataFrame:
         """Table ``name`` from freshly made column arrays (not copied again), with the run's columns in front."""
@@ -309,6 +313,10 @@ class Recorder:
         """The account table (every account ever active), in frames of the sink's ``rows_per_frame`` rows."""
         acc = self.accounts
         seen = np.flatnonzero((acc.status == ACTIVE) | (acc.exit_month >= 0))
+        value = acc.margin_focal_npv.copy()  # each account's value to the focal firm: margin, then terminal value
+        if self._last is not None:
+            value[self._last[0]] += self._valued()[1].per_account
+        self._value_focal = value
         step = self._sink.rows_per_frame or max(len(seen), 1)
         for start in range(0, max(len(seen), 1), step):
             yield self._accounts_frame(seen[start : start + step])
@@ -329,7 +337,8 @@ class Recorder:
             "last_supplier": self._names(acc.supplier[seen].astype(np.int64)),
             "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
             "n_switches": acc.n_switches[seen].astype(np.int64),
-            "revenue_focal": acc.revenue_focal[seen], "revenue_total": acc.revenue_total[seen],
+            "revenue_focal": acc.revenue_focal[seen], "value_focal": self._value_focal[seen],
+            "revenue_total": acc.revenue_total[seen],
             "status": pd.Categorical.from_codes((~active).astype(np.int8), categories=["active", "exited"]),
             "end_reason": pd.Categorical.from_codes(np.where(active, -1, acc.exit_reason[seen]).astype(np.int64),
                                                     categories=list(REASONS)),

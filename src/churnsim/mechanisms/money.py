@@ -24,21 +24,34 @@ from churnsim.core.jit import kernel, parallel_kernel
 from churnsim.mechanisms.pricing import conceded, share_off
 from churnsim.state.accounts import AccountTable
 
-__all__ = ["Ledger", "Month", "discount_factor", "ledger_of", "revenue", "revenue_of"]
+__all__ = ["FocalCosts", "Ledger", "Month", "discount_factor", "ledger_of", "revenue", "revenue_of"]
 
 Ledger = dict[str, np.ndarray]
 
 
 def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: int, n_suppliers: int,
-            n_components: int) -> Month:
-    """This month's revenue (k€) of the active slots ``live``, booked to the accounts' lifetime revenue, and what
-    the focal firm's strategy conceded in discounts (:func:`~.pricing.conceded`)."""
+            n_components: int, focal_costs: FocalCosts) -> Month:
+    """This month's revenue (k€) of the active slots ``live``, booked to the accounts' lifetime revenue and the focal
+    firm's accounts' margin, and what the focal firm's strategy conceded in discounts (:func:`~.pricing.conceded`).
+    """
     out, given, by = np.empty(len(live)), np.empty(len(live)), np.empty(len(live), np.int8)
-    _revenue(live, acc.supplier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
+    present = float(discount_factor(month, focal_costs.discount_rate_per_year))
+    _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
              acc.contract_discount, acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by,
-             acc.match_discount, acc.match_by, month, acc.revenue_total, acc.revenue_focal, out, given, by)
+             acc.match_discount, acc.match_by, month, focal_costs.unit_cost, focal_costs.cost_to_serve, present,
+             acc.revenue_total, acc.revenue_focal, acc.margin_focal_npv, out, given, by)
     return Month(out, given, *_totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers,
                                       n_components))
+
+
+@dataclass(frozen=True)
+class FocalCosts:
+    """What an account's margin to the focal firm is net of: cost of goods per unit of volume, cost to serve by tier
+    (k€ per account-month), and the rate its present value is discounted at."""
+
+    unit_cost: float
+    cost_to_serve: np.ndarray  # (3,)
+    discount_rate_per_year: float
 
 
 @dataclass(frozen=True)
@@ -75,12 +88,13 @@ def _revenue_at(slots, supplier, volume, list_price, discount, contract_end, con
 
 
 @parallel_kernel
-def _revenue(live, supplier, volume, list_price, discount, discount_by, contract_end, contract_discount, contract_by,
-             promo_end, promo_discount, promo_by, match_discount, match_by, month, revenue_total, revenue_focal, out,
-             given, by):
+def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, contract_end, contract_discount,
+             contract_by, promo_end, promo_discount, promo_by, match_discount, match_by, month, unit_cost,
+             cost_to_serve, present, revenue_total, revenue_focal, margin_focal_npv, out, given, by):
     """Fills ``out`` (revenue), ``given`` (revenue conceded by the strategy: volume × list price × the share it
     concedes) and ``by`` (the component that conceded it, -1 none); in a reported month (≥ 0) adds the revenue to
-    ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``."""
+    ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``, and its margin (revenue − ``unit_cost`` ×
+    volume − ``cost_to_serve`` of its tier) × ``present`` to ``margin_focal_npv``."""
     for j in prange(len(live)):
         i = live[j]
         off, strategy, grantor = conceded(i, month, discount, discount_by, contract_end, contract_discount,
@@ -94,6 +108,7 @@ def _revenue(live, supplier, volume, list_price, discount, discount_by, contract
             revenue_total[i] += r
             if supplier[i] == 0:
                 revenue_focal[i] += r
+                margin_focal_npv[i] += (r - unit_cost * np.float64(volume[i]) - cost_to_serve[tier[i]]) * present
 
 
 @kernel

@@ -42,18 +42,20 @@ def retention_per_month(lost: np.ndarray, held_months: np.ndarray) -> np.ndarray
 class Terminal:
     """The terminal value of the accounts held (k€, present value at month 0) and the strategy's cost within it."""
 
-    value: float
-    strategy_cost: float
-    per_account: np.ndarray  # the value of each account held, in the order given
+    value: float  # net of the strategy's spending
+    strategy_cost: float  # its spending and the concessions of the accounts held
+    per_account: np.ndarray  # each account's value before the strategy's spending, in the order given
 
 
-def terminal_value(margin: np.ndarray, strategy_cost: np.ndarray, segment: np.ndarray, retention: np.ndarray,
-                   months: int, horizon_months: int, rate_per_year: float) -> Terminal:
+def terminal_value(margin: np.ndarray, spending: float, concession: np.ndarray, segment: np.ndarray,
+                   retention: np.ndarray, months: int, horizon_months: int, rate_per_year: float) -> Terminal:
     """The accounts held at the end of ``months`` reported months, valued over ``horizon_months`` more.
 
     Args:
-        margin: each account's monthly margin, net of the strategy's cost (k€ a month).
-        strategy_cost: each account's monthly strategy cost (spending and concession), netted in ``margin``.
+        margin: each account's last monthly margin, before the strategy's spending (k€ a month; its concession is
+            already missing from its revenue).
+        spending: the strategy's spending per account-month (k€), netted from every account's margin.
+        concession: each account's monthly concession (k€), part of the strategy's cost.
         segment: each account's segment (index into ``retention``).
         retention: monthly retention by segment.
         months: months reported (the first valued month is ``months``).
@@ -65,5 +67,6 @@ def terminal_value(margin: np.ndarray, strategy_cost: np.ndarray, segment: np.nd
               * discount_factor(months + ahead, rate_per_year)[None, :]).sum(axis=1)
     weight = factor[np.asarray(segment, dtype=np.int64)]
     per_account = np.asarray(margin, dtype=np.float64) * weight
-    return Terminal(float(per_account.sum()), float((np.asarray(strategy_cost, dtype=np.float64) * weight).sum()),
-                    per_account)
+    held = float(weight.sum())
+    return Terminal(float(per_account.sum()) - spending * held,
+                    spending * held + float((np.asarray(concession, dtype=np.float64) * weight).sum()), per_account)

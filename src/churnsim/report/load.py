@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 from churnsim.outputs import finished_run
@@ -123,9 +124,15 @@ def missing_jobs(sweep: Sweep) -> pd.DataFrame:
 
 
 def read_table(sweep: Sweep, job: str, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
-    """The table ``name`` (``monthly``, ``events``, ``accounts``) of one job, or None if the run did not write it."""
+    """The table ``name`` (``monthly``, ``events``, ``accounts``) of one job, or None if the run did not write it;
+    of ``columns``, those it has (a run of an earlier schema version may lack the newer ones)."""
     file = sweep.path / job / f"{name}.parquet"
-    return pd.read_parquet(file, columns=columns) if file.is_file() else None
+    if not file.is_file():
+        return None
+    if columns is not None:
+        present = set(pq.read_schema(file).names)
+        columns = [c for c in columns if c in present]
+    return pd.read_parquet(file, columns=columns)
 
 
 def _read_job(root: Path, job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -114,11 +114,13 @@ def _segments(sweep: Sweep, groups: list, segments: pd.DataFrame | None) -> list
     blocks: list[Block] = [
         ("h2", "Segments: whom each strategy keeps"),
         ("p", f"The focal firm's month-0 customers by segment, for the {_SEGMENT_STRATEGIES} best-ranked strategies: "
-              f"the paired difference from {BASELINE} in the share never lost (pp) and in the revenue they brought "
-              "over the reported months (k€), mean over replicates [95 % interval]. Size bands are quartiles of "
+              f"the paired difference from {BASELINE} in the share never lost (pp), in the revenue they brought "
+              "over the reported months (k€) and in their value (k€, present value: their margin over the reported "
+              "months and the terminal value of those still held, before the strategy's spending), mean over "
+              "replicates [95 % interval]. Size bands are quartiles of "
               "volume at entry (Q1 smallest); rep-owned: more of the relationship was the salesperson's. Every "
               "strategy and every region: segments.csv.")]
-    header = ["strategy", "segment", "accounts", "Δ retention (pp)", "Δ revenue (k€)"]
+    header = ["strategy", "segment", "accounts", "Δ retention (pp)", "Δ revenue (k€)", "Δ value (k€)"]
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
         chosen = [s for s in rows.sort_values("rank")["strategy"] if s != BASELINE][:_SEGMENT_STRATEGIES]
@@ -128,7 +130,7 @@ def _segments(sweep: Sweep, groups: list, segments: pd.DataFrame | None) -> list
         for strategy in chosen:
             for _, r in mine[mine["strategy"] == strategy].iterrows():
                 body.append([str(strategy), f"{r['dimension']}: {r['segment']}", fmt("accounts", r["accounts.mean"]),
-                             _ci("retention", r, "delta"), _ci("revenue", r, "delta")])
+                             _ci("retention", r, "delta"), _ci("revenue", r, "delta"), _ci("value", r, "delta")])
         if body:
             blocks += [("h3", sweep.scenario_label(key)), ("table", header, body)]
     return blocks

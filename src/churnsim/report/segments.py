@@ -6,7 +6,10 @@ the focal firm's when month 0 began. Per job and segment:
 - ``accounts``: cohort accounts in the segment;
 - ``retention``: the share of them the focal firm never lost in the reported months (a win-back still counts as a
   loss), the survival curve's last point;
-- ``revenue``: the revenue they brought the focal firm over the reported months (k€; ``revenue_focal``).
+- ``revenue``: the revenue they brought the focal firm over the reported months (k€; ``revenue_focal``);
+- ``value``: their value to the focal firm in present value (k€; ``value_focal``): their margin over the reported
+  months and the terminal value of those still held at the end, before the strategy's spending (NaN for runs that
+  predate it).
 
 Segments: ``tier`` (key, regular, small), ``region``, ``size_band`` (quartiles of volume at entry within the job's
 cohort: Q1 smallest … Q4 largest) and ``relationship`` (``rep-owned`` when, at month 0, more of the account's
@@ -26,14 +29,14 @@ from churnsim.report.load import ID_COLUMNS, Sweep, read_table
 __all__ = ["DIMENSIONS", "job_segments", "segment_table"]
 
 DIMENSIONS = ("tier", "region", "size_band", "relationship")
-_METRICS = ("accounts", "retention", "revenue")
+_METRICS = ("accounts", "retention", "revenue", "value")
 _ACCOUNT_COLUMNS = ["account", "tier", "region", "size", "entry_month", "first_supplier", "rep_owned",
-                    "revenue_focal"]
+                    "revenue_focal", "value_focal"]
 
 
 def job_segments(sweep: Sweep) -> pd.DataFrame:
-    """One row per complete job, dimension and segment: ``accounts``, ``retention``, ``revenue`` (empty when no job
-    wrote both its events and accounts tables)."""
+    """One row per complete job, dimension and segment: ``accounts``, ``retention``, ``revenue``, ``value`` (empty
+    when no job wrote both its events and accounts tables)."""
     keys = list(dict.fromkeys([*sweep.scenario, *ID_COLUMNS]))
     frames = []
     for _, job in sweep.complete.iterrows():
@@ -50,10 +53,13 @@ def job_segments(sweep: Sweep) -> pd.DataFrame:
         cohort["kept"] = ~cohort["account"].isin(moves["account"])
         cohort["size_band"] = pd.qcut(cohort["size"].rank(method="first"), 4, labels=["Q1", "Q2", "Q3", "Q4"])
         cohort["relationship"] = np.where(cohort["rep_owned"], "rep-owned", "firm-owned")
+        if "value_focal" not in cohort:
+            cohort["value_focal"] = np.nan
         for dimension in DIMENSIONS:
             by = cohort.groupby(cohort[dimension].astype(str), sort=True)
             part = pd.DataFrame({"accounts": by.size(), "retention": by["kept"].mean(),
-                                 "revenue": by["revenue_focal"].sum()}).reset_index(names="segment")
+                                 "revenue": by["revenue_focal"].sum(),
+                                 "value": by["value_focal"].sum(min_count=1)}).reset_index(names="segment")
             frames.append(part.assign(dimension=dimension, **{k: job[k] for k in keys}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

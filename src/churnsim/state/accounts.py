@@ -82,6 +82,7 @@ class AccountTable:
     first_supplier: np.ndarray  # int8
     n_switches: np.ndarray  # int32
     revenue_focal: np.ndarray  # float64
+    margin_focal_npv: np.ndarray  # float64, present value of its margin to the focal firm (reported months, k€)
     revenue_total: np.ndarray  # float64
     exit_month: np.ndarray  # int32
     exit_reason: np.ndarray  # int8, index into reasons.REASONS (-1 none)
@@ -159,6 +160,7 @@ _STATE: dict[str, tuple] = {
     "promo_by": (-1, np.int8, ()), "match_by": (-1, np.int8, ()), "offer_by": (-1, np.int8, ()),
     "bundle_months": (0, np.float32, ()), "left_supplier": (-1, np.int8, ()), "left_month": (NO_CONTRACT, np.int32, ()),
     "first_supplier": (-1, np.int8, ()), "n_switches": (0, np.int32, ()), "revenue_focal": (0, np.float64, ()),
+    "margin_focal_npv": (0, np.float64, ()),
     "revenue_total": (0, np.float64, ()), "exit_month": (-1, np.int32, ()), "exit_reason": (-1, np.int8, ()),
 }
 
