@@ -66,7 +66,7 @@ class Recorder:
         self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
         self._lost_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal departures by tier, reported months
         self._held_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal account-months by tier (held at month end)
-        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # focal slots, revenue, concession
+        self._last: tuple[np.ndarray, Month] | None = None  # the last reported month's active slots and takings
         self._terminal: tuple[np.ndarray, Terminal] | None = None
         self.month_strategy_cost = np.zeros(self.n_suppliers)
         self._component_names = component_names(plan.components)
@@ -185,9 +185,9 @@ class Recorder:
         self._rows.append(row)
         self._cohort_revenue.append(float(revenue[in_cohort].sum()))
         self._held_by_tier += taken.by_tier[0]
-        focal = acc.supplier[idx] == 0
-        self._last = (idx[focal], revenue[focal], taken.given[focal])
+        self._last = (idx, taken)  # the month's own arrays: what the terminal value starts from
         if self._clv is not None:
+            focal = acc.supplier[idx] == 0
             self._clv.observe(idx[focal], revenue[focal], acc.since_month[idx[focal]])
         if self._sink.rows_per_frame is not None and self._n_events >= self._sink.rows_per_frame:
             self._send_events()
@@ -233,13 +233,20 @@ class Recorder:
             for name, done in self._component_actions.items()}
         return summary
 
+    def _held(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The focal firm's accounts at the end of the last reported month: (slots, revenue, concession)."""
+        if self._last is None:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        idx, taken = self._last
+        focal = self.accounts.supplier[idx] == 0
+        return idx[focal], taken.paid[focal], taken.given[focal]
+
     def _valued(self) -> tuple[np.ndarray, Terminal]:
         """(monthly retention by tier, the terminal value of the focal firm's accounts held at the end, valued by
         :mod:`~churnsim.mechanisms.valuation`: each at its last month's margin, the strategy's spending per
         account-month over the last twelve reported months netted), once the run is over."""
         if self._terminal is None:
-            slots, paid, given = self._last if self._last is not None else (np.zeros(0, np.int64), np.zeros(0),
-                                                                           np.zeros(0))
+            slots, paid, given = self._held()
             monthly = self.monthly()
             recent = monthly[monthly["is_focal"]].sort_values("month").tail(12)
             spent = float((recent["strategy_cost"] - recent["concessions"]).sum())
@@ -314,8 +321,7 @@ class Recorder:
         acc = self.accounts
         seen = np.flatnonzero((acc.status == ACTIVE) | (acc.exit_month >= 0))
         value = acc.margin_focal_npv.copy()  # each account's value to the focal firm: margin, then terminal value
-        if self._last is not None:
-            value[self._last[0]] += self._valued()[1].per_account
+        value[self._held()[0]] += self._valued()[1].per_account
         self._value_focal = value
         step = self._sink.rows_per_frame or max(len(seen), 1)
         for start in range(0, max(len(seen), 1), step):

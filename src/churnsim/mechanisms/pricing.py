@@ -40,17 +40,31 @@ def conceded(i, month, discount, discount_by, contract_end, contract_discount, c
     """(share off the list price of account slot ``i`` in ``month``, the part of it the strategy concedes beyond the
     market's discounts, the component that conceded it or -1) (float64, float64, int64)."""
     zero = np.float32(0)
-    shares = (discount[i], contract_discount[i] if contract_end[i] >= month else zero,
-              promo_discount[i] if promo_end[i] >= month else zero, match_discount[i])
-    grantors = (discount_by[i], contract_by[i], promo_by[i], match_by[i])
-    total, market, by = zero, zero, np.int64(-1)
-    for k in range(4):
-        if shares[k] > total:
-            total, by = shares[k], np.int64(grantors[k])
-        if grantors[k] < 0 and shares[k] > market:
-            market = shares[k]
+    d, m = discount[i], match_discount[i]
+    c = contract_discount[i] if contract_end[i] >= month else zero
+    p = promo_discount[i] if promo_end[i] >= month else zero
+    total = max(max(max(d, c), p), m)
+    if total <= zero:  # most accounts: no discount, no grantor to look up
+        return 0.0, 0.0, np.int64(-1)
+    if d == total:  # the grantor of the largest, the first in this order on a tie
+        by = np.int64(discount_by[i])
+    elif c == total:
+        by = np.int64(contract_by[i])
+    elif p == total:
+        by = np.int64(promo_by[i])
+    else:
+        by = np.int64(match_by[i])
     if by < 0:
         return np.float64(total), 0.0, by
+    market = zero  # the largest of the discounts the market gave
+    if discount_by[i] < 0:
+        market = max(market, d)
+    if contract_by[i] < 0:
+        market = max(market, c)
+    if promo_by[i] < 0:
+        market = max(market, p)
+    if match_by[i] < 0:
+        market = max(market, m)
     return np.float64(total), np.float64(total) - np.float64(market), by
 
 
