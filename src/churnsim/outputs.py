@@ -192,6 +192,7 @@ def provenance(result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> d
         "git_commit": commit,
         "git_dirty": dirty,
         "config": resolved,
+        "uncertainty": {"name": cfg.uncertainty.name, "draws": result.draws},
     }
 
 

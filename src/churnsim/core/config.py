@@ -45,6 +45,7 @@ __all__ = [
     "MAX_MONTHS",
     "TABLES",
     "ThreatsConfig",
+    "UncertaintyConfig",
     "validate",
 ]
 
@@ -314,6 +315,16 @@ class StrategyConfig:
 
 
 @dataclass
+class UncertaintyConfig:
+    """Priors on assumptions (``conf/uncertainty``): config field → distribution; each replicate draws one value of
+    each (:mod:`churnsim.engine.uncertainty`). ``none``: no priors, runs as the presets set them."""
+
+    name: str = "none"
+    priors: dict[str, Any] = field(default_factory=dict, metadata={
+        "doc": "field (market.… or strategy.<kind>.<parameter>) → {dist, its parameters, source}"})
+
+
+@dataclass
 class OutputConfig:
     """What a run writes."""
 
@@ -340,6 +351,7 @@ class RunConfig:
     market: MarketConfig = field(default_factory=MarketConfig)
     competitors: CompetitorsConfig = field(default_factory=CompetitorsConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
 

@@ -29,7 +29,7 @@ __all__ = ["CONF_DIR", "GROUPS", "load_config", "register_schemas", "to_run_conf
 CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 """The repository's ``conf/`` directory, found from this file so the app runs from any working directory."""
 
-GROUPS = ("market", "competitors", "strategy")
+GROUPS = ("market", "competitors", "strategy", "uncertainty")
 """The config groups of ``conf/config.yaml``'s defaults list; a run selects exactly one option of each."""
 
 

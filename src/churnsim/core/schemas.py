@@ -5,7 +5,7 @@ The README's "Outputs" section is generated from (and tested against) these decl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ class RunResult:
     tables: dict[str, pd.DataFrame]
     summary: dict
     run_seed: int
+    draws: dict = field(default_factory=dict)  # the replicate's values of the priors on assumptions (field → value)
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ class MarketModel(mesa.Model):
             self.step()
             if on_month is not None:
                 on_month(self.month - 1)
-        return RunResult(self.recorder.tables(), self.recorder.summary(), self.run_seed)
+        return RunResult(self.recorder.tables(), self.recorder.summary(), self.run_seed, dict(self.plan.draws))
 
     # ---- helpers ---------------------------------------------------------------------------------------------
     @property

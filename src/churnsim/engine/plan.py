@@ -1,7 +1,8 @@
 """The run plan: a config validated once, the strategy built once, the suppliers' arrays derived once.
 
 :func:`make_plan` is the one door from a typed config to a run (:func:`plan_from_hydra` from a config Hydra
-composed): it checks every field and cross-field rule (:func:`churnsim.core.config.validate`), refuses a run whose
+composed): it draws the replicate's values of the priors on assumptions, if any (:mod:`.uncertainty`), checks every
+field and cross-field rule (:func:`churnsim.core.config.validate`), refuses a run whose
 estimated peak memory exceeds the memory available (:func:`estimated_peak_bytes`), builds the focal strategy's
 components from the registry and checks them against the run, and derives the suppliers' arrays.
 :class:`~churnsim.engine.model.MarketModel` takes the plan and checks nothing again.
@@ -17,6 +18,7 @@ from omegaconf import DictConfig
 
 from churnsim.core.config import ConfigError, RunConfig, validate
 from churnsim.core.hydra_schemas import to_run_config
+from churnsim.engine.uncertainty import check_priors, draw, with_draws
 from churnsim.state.accounts import slot_bytes
 from churnsim.state.suppliers import SupplierArrays
 from churnsim.strategies import Component, build_components
@@ -39,6 +41,7 @@ class RunPlan:
     components: tuple[Component, ...]  # the focal firm's retention strategy, built and checked
     suppliers: SupplierArrays
     resolved: dict[str, Any] | None = field(default=None, compare=False)  # the composed config as plain data
+    draws: dict[str, float] = field(default_factory=dict)  # this replicate's values of the priors (set in cfg)
 
 
 _MAX_COMPONENTS = 127  # the accounts' *_by columns are int8
@@ -54,6 +57,10 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
     Raises:
         ConfigError: naming the field, its value and what is allowed.
     """
+    priors = check_priors(cfg)
+    draws = draw(cfg, priors)  # this replicate's assumptions, set before anything is checked or built
+    if draws:
+        cfg = with_draws(cfg, priors, draws)
     validate(cfg)
     _check_memory(cfg)
     components = build_components(cfg.strategy.components)
@@ -62,7 +69,7 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
                           "(each discount records the component that granted it in one byte)")
     for i, component in enumerate(components):
         component.check(f"strategy.components[{i}]", cfg)
-    return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), resolved)
+    return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), resolved, draws)
 
 
 def estimated_peak_bytes(cfg: RunConfig) -> float:

@@ -22,8 +22,8 @@ import yaml
 
 from churnsim.outputs import finished_run
 
-__all__ = ["COMPONENT_ACTIONS", "COMPONENT_COST", "ID_COLUMNS", "Sweep", "SweepError", "load_sweep", "missing_jobs",
-           "read_table"]
+__all__ = ["COMPONENT_ACTIONS", "COMPONENT_COST", "DRAWS", "ID_COLUMNS", "Sweep", "SweepError", "load_sweep",
+           "missing_jobs", "read_table"]
 
 ID_COLUMNS = ["market", "competitors", "strategy", "seed", "replicate"]
 """What names a job in a comparison: its scenario, its strategy and its replicate (seed, replicate)."""
@@ -32,6 +32,8 @@ COMPONENT_COST = "strategy_cost_by_component."
 """Prefix of the jobs' columns of strategy cost by component (k€; from ``summary.json``)."""
 COMPONENT_ACTIONS = "strategy_actions_by_component."
 """Prefix of the jobs' columns of what each component did: ``<prefix><component>.<action>`` (counts)."""
+DRAWS = "uncertainty."
+"""Prefix of the jobs' columns of the replicate's values of the priors on assumptions: ``<prefix><field>``."""
 
 _NOT_SCENARIO = ("strategy.", "output.", "replicate", "seed")  # config keys that never split scenarios
 
@@ -48,8 +50,9 @@ class Sweep:
         path: the sweep directory.
         jobs: one row per job: ``job`` (its directory, relative to ``path``), ``status``, ``error``, the ID columns,
             ``run_seed``, ``focal`` (the focal firm's supplier name), ``months`` (reported), any other scenario
-            columns, every scalar summary metric, ``churn_by_reason.<reason>`` counts and
-            ``strategy_cost_by_component.<component>`` costs (k€).
+            columns, every scalar summary metric, ``churn_by_reason.<reason>`` counts,
+            ``strategy_cost_by_component.<component>`` costs (k€) and, under priors on assumptions, the replicate's
+            drawn values ``uncertainty.<field>``.
         scenario: columns that define a scenario: ``market``, ``competitors`` and any other config key that varies
             across the sweep apart from strategy, replicate and seed (e.g. ``n_accounts`` when it was swept).
         metrics: the scalar summary metrics, in ``summary.json`` order.
@@ -98,7 +101,8 @@ def load_sweep(path: str | Path) -> Sweep:
     jobs = _mark_duplicates(jobs, scenario)
     first = ["job", "status", "error", *ID_COLUMNS, "run_seed", "focal", "months"]
     extra = [c for c in scenario if c not in first]
-    jobs = jobs.reindex(columns=[*first, *extra, *metrics, *reasons, *by_component]).astype(
+    draws = sorted(c for c in jobs.columns if c.startswith(DRAWS) and c not in scenario)
+    jobs = jobs.reindex(columns=[*first, *extra, *metrics, *reasons, *by_component, *draws]).astype(
         {r: "Int64" for r in reasons})
     jobs = jobs.sort_values([*ID_COLUMNS, "job"], key=lambda c: c if c.name in ("seed", "replicate") else c.astype(str))
     return Sweep(path=path, jobs=jobs, scenario=["market", "competitors", *extra], metrics=metrics)
@@ -165,6 +169,7 @@ def _read_job(root: Path, job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]
         row.update({f"{COMPONENT_ACTIONS}{c}.{what}": n
                     for c, done in (summary.get("strategy_actions_by_component") or {}).items()
                     for what, n in done.items()})
+        row.update({f"{DRAWS}{f}": v for f, v in ((run.get("uncertainty") or {}).get("draws") or {}).items()})
     return row, config
 
 

@@ -1,0 +1,249 @@
+"""Priors on assumptions: each replicate draws one value for every uncertain config field (issue 15, point 1).
+
+A replicate re-runs the world with fresh randomness; under ``uncertainty=NAME`` it also draws the assumptions that
+the presets fix: market parameters (``market.behaviour.delight_hazard_ratio``) and strategy components' effect sizes
+and costs (``strategy.contracts.discount``: every ``contracts`` component of the strategy). A prior is one of
+
+- ``uniform``: ``lo``, ``hi``;
+- ``triangular``: ``lo``, ``mode``, ``hi``;
+- ``normal``: ``mean``, ``sd``; ``lognormal``: ``median``, ``sigma`` (both truncated to ``lo``/``hi`` when given);
+- ``beta``: ``a``, ``b`` on [``lo``, ``hi``] (default [0, 1]);
+
+each with a ``source`` (a citation, or ``assumption``). Its support must lie within the field's declared range; an
+integer field takes the value rounded. With ``relative: true`` the drawn value is a factor on the value the run's
+config sets (a strategy file's, else the component's default; the market preset's), the product kept within the
+field's range: one prior then fits every preset and every strategy that sets the field its own way.
+
+Draws: the value of field ``f`` in replicate ``r`` is the prior's quantile at the uniform of stream
+``uncertainty.f`` of the run seed of (``seed``, ``r``): strategies do not enter, so every strategy of a replicate
+sees the same assumptions (paired comparisons), and adding a prior on one field moves no other field's draw.
+Without priors (``uncertainty=none``, the default) nothing is drawn and a run is as it always was.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from scipy import stats
+
+from churnsim.core.config import ConfigError, RunConfig
+from churnsim.core.rng import RandomStreams, run_seed
+from churnsim.strategies import REGISTRY
+
+__all__ = ["DISTRIBUTIONS", "Prior", "check_priors", "draw", "with_draws"]
+
+DISTRIBUTIONS = {  # name → (required parameters, optional parameters)
+    "uniform": (("lo", "hi"), ()),
+    "triangular": (("lo", "mode", "hi"), ()),
+    "normal": (("mean", "sd"), ("lo", "hi")),
+    "lognormal": (("median", "sigma"), ("lo", "hi")),
+    "beta": (("a", "b"), ("lo", "hi")),
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A distribution on one config field, truncated to ``[lo, hi]``."""
+
+    field: str
+    dist: Any  # a frozen scipy.stats distribution
+    lo: float
+    hi: float
+    integer: bool
+    relative: bool  # the draw is a factor on the configured value
+    field_lo: float | None  # the field's declared range (a relative draw's product is kept within it)
+    field_hi: float | None
+
+    def quantile(self, u: float) -> float:
+        """The value at cumulative probability ``u`` of the prior truncated to its bounds."""
+        low, high = self.dist.cdf(self.lo), self.dist.cdf(self.hi)
+        x = float(self.dist.ppf(low + u * (high - low)))
+        x = min(max(x, self.lo), self.hi)
+        return float(round(x)) if self.integer and not self.relative else x
+
+    def apply(self, configured: float, drawn: float) -> float | int:
+        """The field's value in the run: the draw, or for a relative prior the draw × the configured value, kept in
+        the field's range (an integer field rounded)."""
+        x = drawn * configured if self.relative else drawn
+        if self.field_lo is not None:
+            x = max(x, self.field_lo)
+        if self.field_hi is not None:
+            x = min(x, self.field_hi)
+        return int(round(x)) if self.integer else float(x)
+
+
+def check_priors(cfg: RunConfig) -> list[Prior]:
+    """The priors of ``cfg.uncertainty``, each checked against the field it sets.
+
+    Raises:
+        ConfigError: every problem of the priors at once, in one line.
+    """
+    priors, problems = [], []
+    for name, spec in cfg.uncertainty.priors.items():
+        try:
+            priors.append(_prior(str(name), spec))
+        except ConfigError as err:
+            problems.append(str(err))
+    if problems:
+        where = f"uncertainty={cfg.uncertainty.name}"
+        raise ConfigError(f"{where}: {len(problems)} bad prior{'s' * (len(problems) > 1)}: " + "; ".join(problems))
+    return priors
+
+
+def draw(cfg: RunConfig, priors: list[Prior]) -> dict[str, float]:
+    """This replicate's value of every prior's field (field → value)."""
+    streams = RandomStreams(run_seed(cfg.seed, cfg.replicate))
+    return {p.field: p.quantile(float(streams.uniform(f"uncertainty.{p.field}", 0, 1)[0])) for p in priors}
+
+
+def with_draws(cfg: RunConfig, priors: list[Prior], draws: dict[str, float]) -> RunConfig:
+    """A copy of ``cfg`` with the drawn values set (strategy fields on every component of their kind)."""
+    out = copy.deepcopy(cfg)
+    for prior in priors:
+        drawn = draws[prior.field]
+        head, _, rest = prior.field.partition(".")
+        if head == "strategy":
+            kind, _, param = rest.partition(".")
+            default = _default(REGISTRY[kind], param)
+            for component in out.strategy.components:
+                if component.get("kind") == kind:
+                    configured = component.get(param, default)
+                    if configured is not None or not prior.relative:
+                        component[param] = prior.apply(configured, drawn)
+        else:
+            parts = prior.field.split(".")
+            node = out
+            for part in parts[:-1]:
+                node = getattr(node, part)
+            configured = getattr(node, parts[-1])
+            if configured is not None or not prior.relative:
+                setattr(node, parts[-1], prior.apply(configured, drawn))
+    return out
+
+
+def _default(cls: type, name: str) -> Any:
+    f = next(f for f in fields(cls) if f.name == name)
+    return f.default_factory() if callable(f.default_factory) else f.default
+
+
+def _prior(path: str, spec: Any) -> Prior:
+    """The prior ``spec`` on field ``path``, checked."""
+    meta, integer = _field(path)
+    where = f"{path}"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} = {spec!r}: must be a mapping with dist, its parameters and source")
+    spec = dict(spec)
+    name = spec.pop("dist", None)
+    if name not in DISTRIBUTIONS:
+        raise ConfigError(f"{where}.dist = {name!r}: allowed: {', '.join(DISTRIBUTIONS)}")
+    source = spec.pop("source", None)
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigError(f"{where}.source: missing; give a citation or 'assumption'")
+    relative = spec.pop("relative", False)
+    if not isinstance(relative, bool):
+        raise ConfigError(f"{where}.relative = {relative!r}: must be true or false")
+    required, optional = DISTRIBUTIONS[name]
+    missing = [k for k in required if k not in spec]
+    unknown = [k for k in spec if k not in required + optional]
+    if missing or unknown:
+        raise ConfigError(f"{where}: {name} takes {', '.join(required + optional)}"
+                          + (f"; missing {', '.join(missing)}" if missing else "")
+                          + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+    for key, value in spec.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{where}.{key} = {value!r}: must be a finite number")
+    dist, lo, hi = _distribution(where, name, {k: float(v) for k, v in spec.items()})
+    field_lo, field_hi = meta.get("lo"), meta.get("hi")
+    if relative:
+        if lo < 0:
+            raise ConfigError(f"{where}: a relative prior is a factor on the configured value; its support starts at "
+                              f"{lo:g}, below 0; give lo ≥ 0")
+    elif (field_lo is not None and lo < field_lo) or (field_hi is not None and hi > field_hi) or (
+            meta.get("strict_lo") and lo <= field_lo):
+        support = f"[{lo:g}, {hi:g}]"
+        allowed = f"[{'−∞' if field_lo is None else f'{field_lo:g}'}, {'∞' if field_hi is None else f'{field_hi:g}'}]"
+        raise ConfigError(f"{where}: a {name} prior's support {support} leaves the field's range {allowed}; give lo "
+                          "and hi within it")
+    return Prior(path, dist, lo, hi, integer, relative, field_lo, field_hi)
+
+
+def _distribution(where: str, name: str, p: dict[str, float]) -> tuple[Any, float, float]:
+    """(frozen scipy distribution, lower bound, upper bound) of a checked spec."""
+    inf = math.inf
+    if name == "uniform":
+        _ordered(where, p["lo"], p["hi"])
+        return stats.uniform(p["lo"], p["hi"] - p["lo"]), p["lo"], p["hi"]
+    if name == "triangular":
+        _ordered(where, p["lo"], p["hi"])
+        if not p["lo"] <= p["mode"] <= p["hi"]:
+            raise ConfigError(f"{where}.mode = {p['mode']:g}: must lie between lo ({p['lo']:g}) and hi ({p['hi']:g})")
+        width = p["hi"] - p["lo"]
+        return stats.triang((p["mode"] - p["lo"]) / width, p["lo"], width), p["lo"], p["hi"]
+    if name == "beta":
+        lo, hi = p.get("lo", 0.0), p.get("hi", 1.0)
+        _ordered(where, lo, hi)
+        for k in ("a", "b"):
+            if p[k] <= 0:
+                raise ConfigError(f"{where}.{k} = {p[k]:g}: must be > 0")
+        return stats.beta(p["a"], p["b"], lo, hi - lo), lo, hi
+    scale_key = "sd" if name == "normal" else "sigma"
+    if p[scale_key] <= 0:
+        raise ConfigError(f"{where}.{scale_key} = {p[scale_key]:g}: must be > 0")
+    if name == "normal":
+        dist, lo, hi = stats.norm(p["mean"], p["sd"]), p.get("lo", -inf), p.get("hi", inf)
+    else:
+        if p["median"] <= 0:
+            raise ConfigError(f"{where}.median = {p['median']:g}: must be > 0")
+        dist, lo, hi = stats.lognorm(p["sigma"], scale=p["median"]), p.get("lo", 0.0), p.get("hi", inf)
+    _ordered(where, lo, hi)
+    if dist.cdf(hi) - dist.cdf(lo) <= 1e-9:
+        raise ConfigError(f"{where}: the {name} prior holds no probability between lo ({lo:g}) and hi ({hi:g})")
+    return dist, lo, hi
+
+
+def _ordered(where: str, lo: float, hi: float) -> None:
+    if not lo < hi:
+        raise ConfigError(f"{where}: lo ({lo:g}) must be below hi ({hi:g})")
+
+
+def _field(path: str) -> tuple[dict, bool]:
+    """(declared range metadata, whether it is an integer) of the numeric config field at ``path``.
+
+    ``market.…`` names a field of the market preset; ``strategy.<kind>.<param>`` a numeric parameter of a strategy
+    component kind.
+    """
+    head, _, rest = path.partition(".")
+    if head == "strategy":
+        kind, _, param = rest.partition(".")
+        if kind not in REGISTRY:
+            raise ConfigError(f"{path}: unknown component kind {kind!r}; allowed: {', '.join(sorted(REGISTRY))}")
+        known = {f.name: f for f in fields(REGISTRY[kind])}
+        if param not in known or not _numeric(known[param]):
+            numeric = [n for n, f in known.items() if _numeric(f)]
+            raise ConfigError(f"{path}: not a numeric parameter of {kind}; allowed: {', '.join(numeric)}")
+        return dict(known[param].metadata), _integer(known[param])
+    if head != "market":
+        raise ConfigError(f"{path}: priors go on market.… fields or strategy.<kind>.<parameter>")
+    node: Any = RunConfig()
+    target = None
+    for part in path.split("."):
+        known = {f.name: f for f in fields(node)} if is_dataclass(node) else {}
+        if part not in known:
+            raise ConfigError(f"{path}: no field {part!r} there; allowed: {', '.join(known) or 'none'}")
+        target, node = known[part], getattr(node, part)
+    if is_dataclass(node) or not _numeric(target):
+        raise ConfigError(f"{path}: not a numeric field")
+    return dict(target.metadata), _integer(target)
+
+
+def _integer(f: Any) -> bool:
+    return f.type in (int, "int", "int | None") or isinstance(f.default, int) and not isinstance(f.default, bool)
+
+
+def _numeric(f: Any) -> bool:
+    """Whether a dataclass field holds one number (declared range metadata, not a flag, not a list)."""
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    return "lo" in f.metadata and kind.split(" ")[0] in ("int", "float")
