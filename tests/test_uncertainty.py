@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import small_config
 from scipy import stats
@@ -123,21 +124,45 @@ def test_a_sweep_records_each_replicates_draws_in_run_json_and_jobs(tmp_path):
     (tmp_path / "conf" / "uncertainty").mkdir(parents=True)
     (tmp_path / "conf" / "uncertainty" / "trial.yaml").write_text(PRIORS_FILE)
     done = subprocess.run([sys.executable, "-m", "churnsim.app", "-m", "--config-dir", str(tmp_path / "conf"),
-                           "uncertainty=trial", "strategy=baseline,contracts", "replicate=0,1", "n_accounts=300",
+                           "uncertainty=trial", "strategy=baseline,contracts", "replicate=range(0,6)", "n_accounts=300",
                            "months=3", "burn_in_months=1", "hydra.sweep.dir=sweep", "hydra/launcher=basic"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     runs = [json.loads(p.read_text()) for p in sorted((tmp_path / "sweep").glob("*/run.json"))]
-    assert all(r["uncertainty"]["name"] == "trial" for r in runs) and len(runs) == 4
+    assert all(r["uncertainty"]["name"] == "trial" for r in runs) and len(runs) == 12
     jobs = load_sweep(tmp_path / "sweep").jobs
     columns = ["uncertainty.market.environment.p_closure", "uncertainty.strategy.contracts.cost_per_action"]
     by_replicate = jobs.groupby("replicate")[columns].nunique()
     assert (by_replicate == 1).all().all()  # both strategies of a replicate saw the same draws
-    assert jobs.groupby("strategy")[columns[0]].nunique().eq(2).all()  # the two replicates drew apart
+    assert jobs.groupby("strategy")[columns[0]].nunique().eq(6).all()  # the replicates drew apart
     for _, job in jobs.iterrows():
         drawn = json.loads((tmp_path / "sweep" / job["job"] / "run.json").read_text())["uncertainty"]["draws"]
         np.testing.assert_array_equal(job[columns].to_numpy(float), [drawn[c.removeprefix("uncertainty.")]
                                                                      for c in columns])
+    # the report says what a replicate is, gives the decision figures and what knowing the assumptions is worth
+    report = subprocess.run([sys.executable, "-m", "churnsim.report", "sweep"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert report.returncode == 0, report.stderr
+    out = tmp_path / "sweep" / "report"
+    text = (out / "report.md").read_text()
+    assert "one draw of the 2 uncertain assumptions" in text and "## Under uncertainty" in text
+    assert {"p_beats_baseline", "p_best", "delta_share_assumptions"} <= set(pd.read_csv(out / "summary.csv"))
+    voi = pd.read_csv(out / "voi.csv")
+    assert list(voi.columns) == ["market", "competitors", "parameter", "evppi", "evppi_noise_floor", "n_replicates"]
+    assert set(voi["parameter"]) == {"market.environment.p_closure", "strategy.contracts.cost_per_action",
+                                     "all (linear)"}
+
+
+def test_without_priors_the_report_says_its_intervals_are_simulation_noise_only(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "churnsim.app", "-m", "strategy=baseline,contracts",
+                           "replicate=0,1", "n_accounts=300", "months=3", "burn_in_months=1", "hydra.sweep.dir=sweep",
+                           "hydra/launcher=basic"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert subprocess.run([sys.executable, "-m", "churnsim.report", "sweep"], cwd=tmp_path, timeout=300,
+                          capture_output=True).returncode == 0
+    text = (tmp_path / "sweep" / "report" / "report.md").read_text()
+    assert "are simulation noise only" in text and "## Under uncertainty" not in text
+    assert not (tmp_path / "sweep" / "report" / "voi.csv").exists()
 
 
 def test_a_bad_priors_file_stops_the_run_in_one_line(tmp_path):

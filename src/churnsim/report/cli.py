@@ -20,6 +20,7 @@ import pandas as pd
 
 from churnsim.core.cli_errors import help_text
 from churnsim.report.compare import MEASURES, Measure, summary_table
+from churnsim.report.decisions import decision_columns, voi_table
 from churnsim.report.figures import make_figures
 from churnsim.report.load import Sweep, SweepError, load_sweep, missing_jobs
 from churnsim.report.render import build_document, ranked_header, ranked_rows, to_html, to_markdown
@@ -39,15 +40,18 @@ def write_report(sweep: Sweep, out: Path, measure: Measure = MEASURES["total"]) 
     Raises:
         SweepError: the sweep's runs lack the measure (nothing is written).
     """
-    table = summary_table(sweep, measure=measure)
+    table = decision_columns(summary_table(sweep, measure=measure), sweep, measure)
+    voi = voi_table(sweep, measure)
     out.mkdir(parents=True, exist_ok=True)
     sweep.jobs.to_csv(out / "jobs.csv", index=False)
     table.to_csv(out / "summary.csv", index=False)
     series = job_series(sweep)
     segments = segment_table(sweep, job_segments(sweep))
     segments.to_csv(out / "segments.csv", index=False)
+    if len(voi):
+        voi.to_csv(out / "voi.csv", index=False)
     figures = make_figures(sweep, table, series, out, measure)
-    doc = build_document(sweep, table, figures, missing_jobs(sweep), series.skipped, segments, measure)
+    doc = build_document(sweep, table, figures, missing_jobs(sweep), series.skipped, segments, measure, voi)
     (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
     (out / "report.html").write_text(to_html(doc), encoding="utf-8")
     return out / "report.html", table

@@ -15,7 +15,7 @@ import pandas as pd
 
 from churnsim.report.compare import BASELINE, LEVEL, MEASURES, Measure
 from churnsim.report.figures import FigureFile
-from churnsim.report.load import COMPONENT_ACTIONS, COMPONENT_COST, Sweep
+from churnsim.report.load import COMPONENT_ACTIONS, COMPONENT_COST, DRAWS, Sweep
 
 __all__ = ["build_document", "fmt", "ranked_header", "ranked_rows", "to_html", "to_markdown"]
 
@@ -25,8 +25,8 @@ Block = tuple  # ("h1" | "h2" | "h3" | "p", text) · ("ul", [items]) · ("table"
 
 def ranked_header(measure: Measure = MEASURES["total"]) -> list[str]:
     """The columns of the ranking: the measure's value and cost, retention, return on cost."""
-    return ["rank", "strategy", "replicates (paired)", measure.label, "Δ customer retention (pp/yr)",
-            "strategy cost, present value (k€)", "return on cost"]
+    return ["rank", "strategy", "replicates (paired)", measure.label, "P(beats baseline)", "P(best)",
+            "Δ customer retention (pp/yr)", "strategy cost, present value (k€)", "return on cost"]
 
 
 _SHARES = {"retention", "share", "rate"}  # words of metrics shown in per cent (differences in percentage points)
@@ -58,14 +58,19 @@ def ranked_rows(table: pd.DataFrame, measure: Measure = MEASURES["total"]) -> li
     for _, r in table.sort_values("rank").iterrows():
         roc = r["return_on_cost"]
         rows.append([str(r["rank"]), str(r["strategy"]), f"{r['n_replicates']} ({r['n_paired']})",
-                     _ci(measure.value, r, "delta"), _ci("customer_retention_annual", r, "delta"),
+                     _ci(measure.value, r, "delta"), _share(r.get("p_beats_baseline")), _share(r.get("p_best")),
+                     _ci("customer_retention_annual", r, "delta"),
                      _ci(measure.cost, r, "mean"), "–" if math.isnan(roc) else f"{roc:+.2f}"])
     return rows
 
 
+def _share(p) -> str:
+    return "–" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:.0f} %"
+
+
 def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile], missing: pd.DataFrame,
                    skipped: dict[str, list[str]], segments: pd.DataFrame | None = None,
-                   measure: Measure = MEASURES["total"]) -> list[Block]:
+                   measure: Measure = MEASURES["total"], voi: pd.DataFrame | None = None) -> list[Block]:
     """Every block of the report, in order; strategies are valued by ``measure``."""
     counts = sweep.jobs["status"].value_counts()
     status = ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -74,6 +79,7 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
         ("p", f"Sweep: {sweep.path.name}. Jobs: {len(sweep.jobs)} ({status}); missing from the grid: "
               f"{len(missing)}. Intervals are {LEVEL:.0%} t-intervals over replicates; differences are paired "
               f"with {BASELINE} by replicate (definitions at the end). Value: {measure.value}, {measure.span}."),
+        ("p", _what_a_replicate_is(sweep)),
         ("h2", "Ranking"),
     ]
     groups = list(table.groupby(sweep.scenario, dropna=False, sort=True))
@@ -96,11 +102,57 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
             body = [[str(r["strategy"]), *(_ci(m, r, stat) for m in sweep.metrics)]
                     for _, r in rows.sort_values("rank").iterrows()]
             doc += [("h3", sweep.scenario_label(key)), ("table", ["strategy", *sweep.metrics], body)]
+    doc += _uncertainty(sweep, groups, voi)
     doc += _segments(sweep, groups, segments)
     doc += _component_costs(sweep, groups)
     doc += _problems(sweep, missing, skipped)
     doc += [("h2", "How the numbers are defined"), ("ul", _definitions(measure))]
     return doc
+
+
+def _what_a_replicate_is(sweep: Sweep) -> str:
+    drawn = [c for c in sweep.jobs.columns if c.startswith(DRAWS)]
+    if drawn:
+        return (f"What a replicate is: one simulated world, shared by every strategy of its scenario: fresh randomness "
+                f"(which accounts are offered, complain, leave, and when) and one draw of the {len(drawn)} uncertain "
+                "assumptions of the priors (effect sizes, costs, market parameters). The intervals and probabilities "
+                "below therefore hold both simulation noise and uncertainty about those assumptions, as far as the "
+                "priors describe it.")
+    return ("What a replicate is: one simulated world, shared by every strategy of its scenario: fresh randomness "
+            "(which accounts are offered, complain, leave, and when) with every assumption (effect sizes, costs, "
+            "market parameters) held at its configured value. The intervals and probabilities below are simulation "
+            "noise only: they say nothing about whether those assumptions are right (uncertainty=default draws "
+            "them).")
+
+
+_VOI_ROWS = 10  # parameters the report lists by EVPPI (voi.csv has all)
+
+
+def _uncertainty(sweep: Sweep, groups: list, voi: pd.DataFrame | None) -> list[Block]:
+    """Under priors on assumptions: how much of each strategy's spread they explain, and what perfect information
+    on them would be worth."""
+    if voi is None or not len(voi):
+        return []
+    blocks: list[Block] = [
+        ("h2", "Under uncertainty: what the assumptions explain and what knowing them would be worth"),
+        ("p", "Share from assumptions: the share of the variance of a strategy's Δ value across replicates that a "
+              "linear regression on the drawn values explains (adjusted R²; the rest is simulation noise and what a "
+              "linear fit misses; – with too few replicates). EVPPI: what knowing one parameter before choosing "
+              "would be worth (k€, present value), by regression on the draws (Strong, Oakley & Brennan 2014); "
+              "'all (linear)' is the EVPI. With few replicates these are rough.")]
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        body = [[str(r["strategy"]), _ci(r["_value"], r, "delta") if False else _share(r.get("p_beats_baseline")),
+                 _share(r.get("p_best")), _share(r.get("delta_share_assumptions"))]
+                for _, r in rows.sort_values("rank").iterrows()]
+        mine = voi[(voi[sweep.scenario].astype(str) == [str(v) for v in key]).all(axis=1)].head(_VOI_ROWS)
+        blocks += [("h3", sweep.scenario_label(key)),
+                   ("table", ["strategy", "P(beats baseline)", "P(best)", "share from assumptions"], body)]
+        if len(mine):
+            blocks.append(("table", ["parameter", "EVPPI (k€)", "replicates"],
+                           [[str(r["parameter"]), fmt("evppi", r["evppi"]), str(r["n_replicates"])]
+                            for _, r in mine.iterrows()]))
+    return blocks
 
 
 _SEGMENT_STRATEGIES = 5  # the best-ranked strategies whose segments the report shows (segments.csv has all)
