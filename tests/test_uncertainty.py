@@ -72,6 +72,14 @@ def test_a_relative_prior_scales_what_each_component_sets_and_stays_in_range():
     assert [c.p_accept_per_month for c in plan.components] == [1.0, 1.0]
 
 
+def test_a_scenario_headline_number_takes_a_prior():
+    depth = {"dist": "uniform", "lo": 0.05, "hi": 0.25, "source": "assumption"}
+    plan = make_plan(_cfg({"competitors.price_war.depth": depth}))
+    drawn = plan.draws["competitors.price_war.depth"]
+    assert plan.cfg.competitors.price_war.depth == drawn and 0.05 <= drawn <= 0.25
+    np.testing.assert_allclose(plan.suppliers.price_cut[1:], drawn)  # every rival's war
+
+
 def test_an_integer_field_takes_a_whole_number():
     prior = {"dist": "uniform", "lo": 6, "hi": 18, "source": "assumption"}
     plan = make_plan(_cfg({"market.threats.months": prior}))
@@ -89,7 +97,8 @@ def test_drawn_assumptions_change_the_run():
     ({"market.behaviour.no_such": TRIANGULAR}, "market.behaviour.no_such: no field 'no_such' there"),
     ({"strategy.contracts.tiers": TRIANGULAR}, "strategy.contracts.tiers: not a numeric parameter of contracts"),
     ({"strategy.nope.cost": TRIANGULAR}, "strategy.nope.cost: unknown component kind 'nope'"),
-    ({"competitors.price_war.depth": TRIANGULAR}, "priors go on market.… fields or strategy.<kind>.<parameter>"),
+    ({"n_accounts": TRIANGULAR}, "n_accounts: not an assumption a prior can go on"),
+    ({"competitors.rivals": TRIANGULAR}, "competitors.rivals: not a numeric field"),
     ({"market.environment.p_closure": {**TRIANGULAR, "lo": 0.02}}, "lo (0.02) must be below hi (0.012)"),
     ({"market.environment.p_closure": {"dist": "normal", "mean": 0.5, "sd": 1, "source": "x"}},
      "support [-inf, inf] leaves the field's range [0, 1]"),

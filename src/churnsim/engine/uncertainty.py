@@ -1,8 +1,9 @@
 """Priors on assumptions: each replicate draws one value for every uncertain config field (issue 15, point 1).
 
 A replicate re-runs the world with fresh randomness; under ``uncertainty=NAME`` it also draws the assumptions that
-the presets fix: market parameters (``market.behaviour.delight_hazard_ratio``) and strategy components' effect sizes
-and costs (``strategy.contracts.discount``: every ``contracts`` component of the strategy). A prior is one of
+the presets fix: market parameters (``market.behaviour.delight_hazard_ratio``), the scenario's headline numbers
+(``competitors.price_war.depth``) and strategy components' effect sizes and costs
+(``strategy.contracts.cost_per_action``: every ``contracts`` component of the strategy). A prior is one of
 
 - ``uniform``: ``lo``, ``hi``;
 - ``triangular``: ``lo``, ``mode``, ``hi``;
@@ -34,6 +35,9 @@ from churnsim.core.rng import RandomStreams, run_seed
 from churnsim.strategies import REGISTRY
 
 __all__ = ["DISTRIBUTIONS", "Prior", "check_priors", "draw", "with_draws"]
+
+_NOT_ASSUMPTIONS = ("seed", "replicate", "months", "burn_in_months", "n_accounts", "focal_accounts", "n_threads",
+                    "uncertainty", "output")
 
 DISTRIBUTIONS = {  # name → (required parameters, optional parameters)
     "uniform": (("lo", "hi"), ()),
@@ -212,8 +216,9 @@ def _ordered(where: str, lo: float, hi: float) -> None:
 def _field(path: str) -> tuple[dict, bool]:
     """(declared range metadata, whether it is an integer) of the numeric config field at ``path``.
 
-    ``market.…`` names a field of the market preset; ``strategy.<kind>.<param>`` a numeric parameter of a strategy
-    component kind.
+    ``market.…`` names a field of the market preset, ``competitors.…`` one of the scenario's headline blocks
+    (``competitors.price_war.depth``: every rival; the list of rivals itself takes no prior), and
+    ``strategy.<kind>.<param>`` a numeric parameter of a strategy component kind.
     """
     head, _, rest = path.partition(".")
     if head == "strategy":
@@ -225,8 +230,9 @@ def _field(path: str) -> tuple[dict, bool]:
             numeric = [n for n, f in known.items() if _numeric(f)]
             raise ConfigError(f"{path}: not a numeric parameter of {kind}; allowed: {', '.join(numeric)}")
         return dict(known[param].metadata), _integer(known[param])
-    if head != "market":
-        raise ConfigError(f"{path}: priors go on market.… fields or strategy.<kind>.<parameter>")
+    if head in _NOT_ASSUMPTIONS:
+        raise ConfigError(f"{path}: not an assumption a prior can go on ({', '.join(_NOT_ASSUMPTIONS)} are the "
+                          "run's own settings); priors go on market.…, competitors.… and strategy.<kind>.<parameter>")
     node: Any = RunConfig()
     target = None
     for part in path.split("."):
