@@ -22,7 +22,8 @@ STUDIES = ("passive_competitors", "under_attack", "salesforce_exodus")
 # The reduced size of the reproducibility check: small enough for the test suite, large enough to exercise every
 # strategy of the study with two paired replicates.
 SMALL = ("n_accounts=1000", "months=24", "burn_in_months=12", "replicate=range(0,2)")
-KEPT = ("summary.csv", "jobs.csv", "report.md", "retention.png", "worth_it.png", "departures.png", "survival.png")
+KEPT = ("summary.csv", "jobs.csv", "segments.csv", "report.md", "retention.png", "worth_it.png", "departures.png",
+        "survival.png")
 
 
 def run_study(name: str, out_dir: Path, sweep_dir: Path, overrides: tuple[str, ...] = (),
