@@ -19,7 +19,7 @@ from churnsim.core.codes import KEY, code
 from churnsim.core.config import BehaviourConfig, EnvironmentConfig, SalesForceConfig, ThreatsConfig
 from churnsim.core.rng import GAMMA, MIX1, MIX2, NORMAL_CELLS, NORMAL_TABLE
 from churnsim.mechanisms.environment import EXIT_CODES
-from churnsim.mechanisms.money import FocalCosts, Ledger, Month, ledger_of
+from churnsim.mechanisms.money import FocalCosts, Month, ledger_of
 from churnsim.mechanisms.salesforce import destinations, next_morale, quits
 
 _TO_UNIT = 2.0**-53
@@ -321,11 +321,11 @@ def revenue(slots: np.ndarray, acc, list_price: np.ndarray, month: int) -> np.nd
 
 
 def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_components: int, costs: tuple,
-                focal_costs: FocalCosts) -> tuple[np.ndarray, Ledger, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                                  np.ndarray]:
+                focal_costs: FocalCosts) -> tuple:
     """Oracle of ``money.revenue`` through ``ledger_of``: (revenue per live slot, ledger, lifetime revenue, lifetime
     focal revenue, concessions per component, concessions per live slot, the focal accounts' margin in present
-    value) (the old ``MarketModel.money``, numpy branch); ``costs`` are ``ledger_of``'s last four arguments."""
+    value, the month's margin per live slot) (the old ``MarketModel.money``, numpy branch); ``costs`` are
+    ``ledger_of``'s last four arguments."""
     paid = revenue(live, acc, list_price, month)
     total, focal, margin = acc.revenue_total.copy(), acc.revenue_focal.copy(), acc.margin_focal_npv.copy()
     s, k = acc.supplier[live], len(list_price)
@@ -342,13 +342,15 @@ def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_com
     taken = Month(
         paid=paid,
         given=np.where(counted, given, 0.0),
+        margin=np.where(s == 0, paid - focal_costs.unit_cost * acc.volume[live].astype(np.float64)
+                        - focal_costs.cost_to_serve[acc.tier[live]], 0.0),
         revenue=np.bincount(s, weights=paid, minlength=k).astype(np.float64),  # int64 if no accounts
         volume=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),
         by_tier=np.bincount(s.astype(np.int64) * 3 + acc.tier[live], minlength=3 * k).reshape(k, 3),
         concessions=np.bincount(s[counted], weights=given[counted], minlength=k).astype(np.float64),
         conceded_by_component=np.bincount(grantor[counted], weights=given[counted],
                                           minlength=n_components).astype(np.float64))
-    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component, taken.given, margin
+    return paid, ledger_of(taken, *costs), total, focal, taken.conceded_by_component, taken.given, margin, taken.margin
 
 
 # ---- churnsim.mechanisms.relationships ----------------------------------------------------------------------

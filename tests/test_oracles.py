@@ -379,11 +379,12 @@ def test_revenue_and_ledger_are_the_numpy_ones(w):
              10 * gen.random(k))
     focal_costs = money.FocalCosts(float(sup.unit_cost[0]), 0.1 + gen.random(3), float(gen.uniform(0, 0.3)))
     before = _copy(acc)
-    paid, ledger, total, focal, by_component, given, margin = oracles.money_month(w.live, acc, w.list_price, w.month,
-                                                                                  4, costs, focal_costs)
+    paid, ledger, total, focal, by_component, given, margin, month_margin = oracles.money_month(
+        w.live, acc, w.list_price, w.month, 4, costs, focal_costs)
     taken = money.revenue(w.live, acc, w.list_price, w.month, k, 4, focal_costs)
     assert_same(taken.paid, paid, "revenue")
     assert_same(taken.given, given, "conceded per slot")
+    assert_same(taken.margin, month_margin, "margin per slot")
     assert_same(taken.conceded_by_component, by_component, "conceded_by_component")
     for name, value in money.ledger_of(taken, *costs).items():
         assert_same(value, ledger[name], name)

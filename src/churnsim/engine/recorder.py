@@ -53,7 +53,6 @@ class Recorder:
 
     def __init__(self, plan: RunPlan, market: Market):
         self.cfg, self.names, self.market = plan.cfg, plan.suppliers.names, market
-        self._unit_cost, self._cost_to_serve = float(plan.suppliers.unit_cost[0]), plan.suppliers.cost_to_serve[0]
         self.accounts, self.reps = market.accounts, market.reps
         self.n_suppliers = len(self.names)
         self._wanted = tuple(plan.cfg.output.tables)
@@ -234,25 +233,24 @@ class Recorder:
         return summary
 
     def _held(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The focal firm's accounts at the end of the last reported month: (slots, revenue, concession)."""
+        """The focal firm's accounts at the end of the last reported month: (slots, margin, concession)."""
         if self._last is None:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         idx, taken = self._last
         focal = self.accounts.supplier[idx] == 0
-        return idx[focal], taken.paid[focal], taken.given[focal]
+        return idx[focal], taken.margin[focal], taken.given[focal]
 
     def _valued(self) -> tuple[np.ndarray, Terminal]:
         """(monthly retention by tier, the terminal value of the focal firm's accounts held at the end, valued by
         :mod:`~churnsim.mechanisms.valuation`: each at its last month's margin, the strategy's spending per
         account-month over the last twelve reported months netted), once the run is over."""
         if self._terminal is None:
-            slots, paid, given = self._held()
+            slots, margin, given = self._held()
             monthly = self.monthly()
             recent = monthly[monthly["is_focal"]].sort_values("month").tail(12)
             spent = float((recent["strategy_cost"] - recent["concessions"]).sum())
             spending = spent / max(int(recent["active_accounts"].sum()), 1)
             tier = self.accounts.tier[slots]
-            margin = paid - self._unit_cost * self.accounts.volume[slots].astype(np.float64) - self._cost_to_serve[tier]
             retention = retention_per_month(self._lost_by_tier, self._held_by_tier)
             cfg = self.cfg
             self._terminal = retention, terminal_value(margin, spending, given, tier, retention, cfg.months,

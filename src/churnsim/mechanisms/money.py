@@ -34,13 +34,14 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
     """This month's revenue (k€) of the active slots ``live``, booked to the accounts' lifetime revenue and the focal
     firm's accounts' margin, and what the focal firm's strategy conceded in discounts (:func:`~.pricing.conceded`).
     """
-    out, given, by = np.empty(len(live)), np.empty(len(live)), np.empty(len(live), np.int8)
+    out, given, margin, by = (np.empty(len(live)), np.empty(len(live)), np.empty(len(live)),
+                              np.empty(len(live), np.int8))
     present = float(discount_factor(month, focal_costs.discount_rate_per_year))
     _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
              acc.contract_discount, acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by,
              acc.match_discount, acc.match_by, month, focal_costs.unit_cost, focal_costs.cost_to_serve, present,
-             acc.revenue_total, acc.revenue_focal, acc.margin_focal_npv, out, given, by)
-    return Month(out, given, *_totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers,
+             acc.revenue_total, acc.revenue_focal, acc.margin_focal_npv, out, given, margin, by)
+    return Month(out, given, margin, *_totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers,
                                       n_components))
 
 
@@ -60,6 +61,7 @@ class Month:
 
     paid: np.ndarray  # revenue of each active slot (k€)
     given: np.ndarray  # revenue each active slot's discounts conceded by the strategy (k€; 0: none)
+    margin: np.ndarray  # each active slot's margin to the focal firm (k€; 0 for a rival's account)
     revenue: np.ndarray  # (K,) k€
     volume: np.ndarray  # (K,) volume delivered, k€ at the reference price
     by_tier: np.ndarray  # (K, 3) active accounts by tier
@@ -90,11 +92,11 @@ def _revenue_at(slots, supplier, volume, list_price, discount, contract_end, con
 @parallel_kernel
 def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, contract_end, contract_discount,
              contract_by, promo_end, promo_discount, promo_by, match_discount, match_by, month, unit_cost,
-             cost_to_serve, present, revenue_total, revenue_focal, margin_focal_npv, out, given, by):
+             cost_to_serve, present, revenue_total, revenue_focal, margin_focal_npv, out, given, margin, by):
     """Fills ``out`` (revenue), ``given`` (revenue conceded by the strategy: volume × list price × the share it
     concedes) and ``by`` (the component that conceded it, -1 none); in a reported month (≥ 0) adds the revenue to
-    ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``, and its margin (revenue − ``unit_cost`` ×
-    volume − ``cost_to_serve`` of its tier) × ``present`` to ``margin_focal_npv``."""
+    ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``, and its margin (``margin``: revenue −
+    ``unit_cost`` × volume − ``cost_to_serve`` of its tier) × ``present`` to ``margin_focal_npv``."""
     for j in prange(len(live)):
         i = live[j]
         off, strategy, grantor = conceded(i, month, discount, discount_by, contract_end, contract_discount,
@@ -104,11 +106,15 @@ def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, co
         out[j] = r
         given[j] = at_list * strategy
         by[j] = grantor
+        m = 0.0
+        if supplier[i] == 0:
+            m = r - unit_cost * np.float64(volume[i]) - cost_to_serve[tier[i]]
+        margin[j] = m
         if month >= 0:
             revenue_total[i] += r
             if supplier[i] == 0:
                 revenue_focal[i] += r
-                margin_focal_npv[i] += (r - unit_cost * np.float64(volume[i]) - cost_to_serve[tier[i]]) * present
+                margin_focal_npv[i] += m * present
 
 
 @kernel
