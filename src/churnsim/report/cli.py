@@ -23,9 +23,9 @@ from churnsim.report.compare import MEASURES, Measure, summary_table
 from churnsim.report.decisions import decision_columns, voi_table
 from churnsim.report.figures import make_figures
 from churnsim.report.load import Sweep, SweepError, load_sweep, missing_jobs
+from churnsim.report.perjob import job_parts
 from churnsim.report.render import build_document, ranked_header, ranked_rows, to_html, to_markdown
-from churnsim.report.segments import job_segments, segment_table
-from churnsim.report.series import job_series
+from churnsim.report.segments import segment_table
 
 __all__ = ["main", "write_report"]
 
@@ -45,8 +45,8 @@ def write_report(sweep: Sweep, out: Path, measure: Measure = MEASURES["total"]) 
     out.mkdir(parents=True, exist_ok=True)
     sweep.jobs.to_csv(out / "jobs.csv", index=False)
     table.to_csv(out / "summary.csv", index=False)
-    series = job_series(sweep)
-    segments = segment_table(sweep, job_segments(sweep))
+    series, per_job = job_parts(sweep)
+    segments = segment_table(sweep, per_job)
     segments.to_csv(out / "segments.csv", index=False)
     if len(voi):
         voi.to_csv(out / "voi.csv", index=False)

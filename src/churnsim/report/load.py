@@ -23,7 +23,7 @@ import yaml
 from churnsim.outputs import finished_run
 
 __all__ = ["COMPONENT_ACTIONS", "COMPONENT_COST", "DRAWS", "ID_COLUMNS", "Sweep", "SweepError", "load_sweep",
-           "missing_jobs", "read_table"]
+           "missing_jobs", "read_job_table", "read_table"]
 
 ID_COLUMNS = ["market", "competitors", "strategy", "seed", "replicate"]
 """What names a job in a comparison: its scenario, its strategy and its replicate (seed, replicate)."""
@@ -130,7 +130,12 @@ def missing_jobs(sweep: Sweep) -> pd.DataFrame:
 def read_table(sweep: Sweep, job: str, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
     """The table ``name`` (``monthly``, ``events``, ``accounts``) of one job, or None if the run did not write it;
     of ``columns``, those it has (a run of an earlier schema version may lack the newer ones)."""
-    file = sweep.path / job / f"{name}.parquet"
+    return read_job_table(sweep.path / job, name, columns)
+
+
+def read_job_table(job_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """:func:`read_table` of the job in directory ``job_dir``."""
+    file = job_dir / f"{name}.parquet"
     if not file.is_file():
         return None
     if columns is not None:

@@ -26,12 +26,15 @@ import pandas as pd
 from churnsim.report.compare import BASELINE, t_interval
 from churnsim.report.load import ID_COLUMNS, Sweep, read_table
 
-__all__ = ["DIMENSIONS", "job_segments", "segment_table"]
+__all__ = ["ACCOUNT_COLUMNS", "DIMENSIONS", "EVENT_COLUMNS", "job_segments", "segment_table", "segments_of"]
 
 DIMENSIONS = ("tier", "region", "size_band", "relationship")
 _METRICS = ("accounts", "retention", "revenue", "value")
-_ACCOUNT_COLUMNS = ["account", "tier", "region", "size", "entry_month", "first_supplier", "rep_owned",
-                    "revenue_focal", "value_focal"]
+ACCOUNT_COLUMNS = ["account", "tier", "region", "size", "entry_month", "first_supplier", "rep_owned",
+                   "revenue_focal", "value_focal"]
+"""The accounts table's columns the segments read (a run of an earlier schema may lack the last)."""
+EVENT_COLUMNS = ["event", "account", "from_supplier"]
+"""The events table's columns the segments read."""
 
 
 def job_segments(sweep: Sweep) -> pd.DataFrame:
@@ -40,28 +43,37 @@ def job_segments(sweep: Sweep) -> pd.DataFrame:
     keys = list(dict.fromkeys([*sweep.scenario, *ID_COLUMNS]))
     frames = []
     for _, job in sweep.complete.iterrows():
-        accounts = read_table(sweep, job["job"], "accounts", _ACCOUNT_COLUMNS)
-        events = read_table(sweep, job["job"], "events", ["event", "account", "from_supplier"])
-        if accounts is None or events is None or "rep_owned" not in accounts:
-            continue
-        focal = str(job["focal"])
-        cohort = accounts[(accounts["first_supplier"].astype(str) == focal) & (accounts["entry_month"] < 0)].copy()
-        if not len(cohort):
-            continue
-        moves = events[events["event"].astype(str).isin(("switch", "exit"))
-                       & (events["from_supplier"].astype(str) == focal)]
-        cohort["kept"] = ~cohort["account"].isin(moves["account"])
-        cohort["size_band"] = pd.qcut(cohort["size"].rank(method="first"), 4, labels=["Q1", "Q2", "Q3", "Q4"])
-        cohort["relationship"] = np.where(cohort["rep_owned"], "rep-owned", "firm-owned")
-        if "value_focal" not in cohort:
-            cohort["value_focal"] = np.nan
-        for dimension in DIMENSIONS:
-            by = cohort.groupby(cohort[dimension].astype(str), sort=True)
-            part = pd.DataFrame({"accounts": by.size(), "retention": by["kept"].mean(),
-                                 "revenue": by["revenue_focal"].sum(),
-                                 "value": by["value_focal"].sum(min_count=1)}).reset_index(names="segment")
-            frames.append(part.assign(dimension=dimension, **{k: job[k] for k in keys}))
+        accounts = read_table(sweep, job["job"], "accounts", ACCOUNT_COLUMNS)
+        events = read_table(sweep, job["job"], "events", EVENT_COLUMNS)
+        part = segments_of(accounts, events, str(job["focal"]))
+        if part is not None:
+            frames.append(part.assign(**{k: job[k] for k in keys}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def segments_of(accounts: pd.DataFrame | None, events: pd.DataFrame | None, focal: str) -> pd.DataFrame | None:
+    """One job's rows of :func:`job_segments` (without its ID columns), from its account and event tables; None when
+    it lacks either, or has no cohort."""
+    if accounts is None or events is None or "rep_owned" not in accounts:
+        return None
+    cohort = accounts[(accounts["first_supplier"].astype(str) == focal) & (accounts["entry_month"] < 0)].copy()
+    if not len(cohort):
+        return None
+    moves = events[events["event"].astype(str).isin(("switch", "exit"))
+                   & (events["from_supplier"].astype(str) == focal)]
+    cohort["kept"] = ~cohort["account"].isin(moves["account"])
+    cohort["size_band"] = pd.qcut(cohort["size"].rank(method="first"), 4, labels=["Q1", "Q2", "Q3", "Q4"])
+    cohort["relationship"] = np.where(cohort["rep_owned"], "rep-owned", "firm-owned")
+    if "value_focal" not in cohort:
+        cohort["value_focal"] = np.nan
+    frames = []
+    for dimension in DIMENSIONS:
+        by = cohort.groupby(cohort[dimension].astype(str), sort=True)
+        part = pd.DataFrame({"accounts": by.size(), "retention": by["kept"].mean(),
+                             "revenue": by["revenue_focal"].sum(),
+                             "value": by["value_focal"].sum(min_count=1)}).reset_index(names="segment")
+        frames.append(part.assign(dimension=dimension))
+    return pd.concat(frames, ignore_index=True)
 
 
 def segment_table(sweep: Sweep, segments: pd.DataFrame, baseline: str = BASELINE) -> pd.DataFrame:

@@ -20,7 +20,8 @@ import pandas as pd
 from churnsim.report.compare import t_interval
 from churnsim.report.load import ID_COLUMNS, Sweep, read_table
 
-__all__ = ["Series", "bands", "job_series"]
+__all__ = ["ACCOUNT_COLUMNS", "EVENT_COLUMNS", "MONTHLY_COLUMNS", "JobSeries", "Series", "bands", "collect",
+           "job_series", "series_of"]
 
 _MOVES = ("switch", "exit")
 
@@ -42,31 +43,52 @@ class Series:
     skipped: dict[str, list[str]]
 
 
+MONTHLY_COLUMNS = ["month", "is_focal", "active_accounts", "market_share"]
+EVENT_COLUMNS = ["month", "event", "account", "from_supplier", "reason", "controllable"]
+ACCOUNT_COLUMNS = ["account", "entry_month", "last_supplier"]
+"""The columns of each table the series read."""
+
+
 def job_series(sweep: Sweep) -> Series:
     """Read the tables of every complete job and compute the series of the figures."""
     keys = list(dict.fromkeys([*sweep.scenario, *ID_COLUMNS]))
-    monthly, departures, survival = [], [], []
-    skipped: dict[str, list[str]] = {"monthly": [], "events": [], "accounts": []}
+    parts = []
     for _, job in sweep.complete.iterrows():
-        ids = {k: job[k] for k in keys}
-        table = read_table(sweep, job["job"], "monthly", ["month", "is_focal", "active_accounts", "market_share"])
-        if table is None:
-            skipped["monthly"].append(job["job"])
-        else:
-            monthly.append(_focal_monthly(table).assign(**ids))
-        events = read_table(sweep, job["job"], "events", ["month", "event", "account", "from_supplier", "reason",
-                                                          "controllable"])
-        accounts = read_table(sweep, job["job"], "accounts", ["account", "entry_month", "last_supplier"])
-        if events is None:
-            skipped["events"].append(job["job"])
-            continue
-        moves = events[events["event"].astype(str).isin(_MOVES)].astype({"from_supplier": str, "reason": str})
-        departures.append(_departures(moves, job["focal"]).assign(**ids))
-        if accounts is None:
-            skipped["accounts"].append(job["job"])
-        else:
-            survival.append(_survival(moves, accounts, job["focal"], int(job["months"])).assign(**ids))
-    return Series(monthly=_concat(monthly), departures=_concat(departures), survival=_concat(survival),
+        tables = {name: read_table(sweep, job["job"], name, columns) for name, columns in
+                  (("monthly", MONTHLY_COLUMNS), ("events", EVENT_COLUMNS), ("accounts", ACCOUNT_COLUMNS))}
+        parts.append(series_of(tables, str(job["focal"]), int(job["months"]), {k: job[k] for k in keys}))
+    return collect(parts, list(sweep.complete["job"]))
+
+
+JobSeries = tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]
+"""One job's (focal monthly curve, departures by reason, cohort survival); None where it lacks the table."""
+
+
+def series_of(tables: dict[str, pd.DataFrame | None], focal: str, months: int, ids: dict) -> JobSeries:
+    """One job's series from its ``monthly``, ``events`` and ``accounts`` tables (None: not written), each row
+    carrying ``ids``."""
+    monthly = None if tables["monthly"] is None else _focal_monthly(tables["monthly"]).assign(**ids)
+    events, accounts = tables["events"], tables["accounts"]
+    if events is None:
+        return monthly, None, None
+    moves = events[events["event"].astype(str).isin(_MOVES)].astype({"from_supplier": str, "reason": str})
+    departures = _departures(moves, focal).assign(**ids)
+    survival = None if accounts is None else _survival(moves, accounts, focal, months).assign(**ids)
+    return monthly, departures, survival
+
+
+def collect(parts: list[JobSeries], jobs: list[str]) -> Series:
+    """The series of every job (``parts`` in the order of ``jobs``), and which jobs lacked which table."""
+    skipped: dict[str, list[str]] = {"monthly": [], "events": [], "accounts": []}
+    for job, (monthly, departures, survival) in zip(jobs, parts, strict=True):
+        if monthly is None:
+            skipped["monthly"].append(job)
+        if departures is None:
+            skipped["events"].append(job)
+        elif survival is None:
+            skipped["accounts"].append(job)
+    frames = [[p[i] for p in parts if p[i] is not None] for i in range(3)]
+    return Series(monthly=_concat(frames[0]), departures=_concat(frames[1]), survival=_concat(frames[2]),
                   skipped={k: v for k, v in skipped.items() if v})
 
 
