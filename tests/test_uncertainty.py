@@ -15,6 +15,7 @@ from scipy import stats
 from churnsim.core.config import ConfigError, StrategyConfig, UncertaintyConfig
 from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
+from churnsim.engine.uncertainty import Dist
 from churnsim.report.load import load_sweep
 
 TRIANGULAR = {"dist": "triangular", "lo": 0.004, "mode": 0.007, "hi": 0.012, "source": "assumption"}
@@ -184,3 +185,19 @@ def test_a_bad_priors_file_stops_the_run_in_one_line(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "uncertainty=bad: 1 bad prior: market.environment.p_closure: lo (0.5) must be below hi (0.1)" in done.stderr
     assert not list(tmp_path.rglob("summary.json"))
+
+
+@pytest.mark.parametrize(("name", "params", "reference"), [
+    ("uniform", {"lo": 1, "hi": 3}, stats.uniform(1, 2)),
+    ("triangular", {"lo": 0.5, "mode": 1, "hi": 1.5}, stats.triang(0.5, 0.5, 1)),
+    ("triangular", {"lo": 0, "mode": 0, "hi": 2}, stats.triang(0, 0, 2)),
+    ("normal", {"mean": 1, "sd": 0.2}, stats.norm(1, 0.2)),
+    ("lognormal", {"median": 1, "sigma": 0.3}, stats.lognorm(0.3, scale=1)),
+    ("beta", {"a": 2, "b": 5, "lo": 0.1, "hi": 0.5}, stats.beta(2, 5, 0.1, 0.4))])
+def test_the_quantile_and_distribution_functions_are_scipy_stats(name, params, reference):
+    # uncertainty.Dist restates them on scipy.special, so that a run does not import scipy.stats; 1e-12 is ~10^4 ulp
+    dist = Dist(name, {k: float(v) for k, v in params.items()})
+    u = np.linspace(0.001, 0.999, 999)
+    x = np.array([dist.ppf(p) for p in u])
+    np.testing.assert_allclose(x, reference.ppf(u), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose([dist.cdf(v) for v in x], reference.cdf(x), rtol=1e-12, atol=1e-12)

@@ -26,9 +26,10 @@ from churnsim.strategies import Component, build_components
 __all__ = ["RunPlan", "available_bytes", "estimated_peak_bytes", "make_plan", "plan_from_hydra"]
 
 # The peak-memory model of a run that writes its tables (what ``churnsim`` does), fitted to benchmarks/memory.py
-# (2026-12-03, Python 3.11: 250k-1M accounts × 15-60 months, peak 482-829 MB; docs/performance.md):
-_FIXED = 360e6  # the interpreter, numpy, pandas, numba and its compiled kernels, Mesa, Hydra
-_PER_ACCOUNT = 130.0  # per initial account beyond its slot and contacts: building the market, writing the tables
+# (2026-12-04, Python 3.11: 300k-1M accounts × 15-60 months, peak 499-856 MiB, residuals within 3 %;
+# docs/performance.md):
+_FIXED = 404e6  # the interpreter, numpy, pandas, numba and its compiled kernels, Mesa, Hydra
+_PER_ACCOUNT = 101.0  # per initial account beyond its slot and contacts: building the market, writing the tables
 _PER_CONTACT = 8.0  # per contact of the network (both ends of a link, int32, and the build's sort keys)
 _CLV_PER_ACCOUNT_MONTH = 48.0  # the CLV export keeps each month's focal customers and builds its tables whole
 
