@@ -156,6 +156,7 @@ def test_a_sweep_records_each_replicates_draws_in_run_json_and_jobs(tmp_path):
     out = tmp_path / "sweep" / "report"
     text = (out / "report.md").read_text()
     assert "one draw of the 2 uncertain assumptions" in text and "## Under uncertainty" in text
+    assert "| parameter | EVPPI (k€) | noise floor (k€) | replicates |" in text
     assert {"p_beats_baseline", "p_best", "delta_share_assumptions"} <= set(pd.read_csv(out / "summary.csv"))
     voi = pd.read_csv(out / "voi.csv")
     assert list(voi.columns) == ["market", "competitors", "parameter", "evppi", "evppi_noise_floor", "n_replicates"]

@@ -139,19 +139,20 @@ def _uncertainty(sweep: Sweep, groups: list, voi: pd.DataFrame | None) -> list[B
               "linear regression on the drawn values explains (adjusted R²; the rest is simulation noise and what a "
               "linear fit misses; – with too few replicates). EVPPI: what knowing one parameter before choosing "
               "would be worth (k€, present value), by regression on the draws (Strong, Oakley & Brennan 2014); "
-              "'all (linear)' is the EVPI. With few replicates these are rough.")]
+              "'all (linear)' is the EVPI. Noise floor: the EVPPI of a parameter that cannot matter (the replicates "
+              "shuffled); an EVPPI below it is not told apart from simulation noise: run more replicates.")]
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
-        body = [[str(r["strategy"]), _ci(r["_value"], r, "delta") if False else _share(r.get("p_beats_baseline")),
-                 _share(r.get("p_best")), _share(r.get("delta_share_assumptions"))]
+        body = [[str(r["strategy"]), _share(r.get("p_beats_baseline")), _share(r.get("p_best")),
+                 _share(r.get("delta_share_assumptions"))]
                 for _, r in rows.sort_values("rank").iterrows()]
         mine = voi[(voi[sweep.scenario].astype(str) == [str(v) for v in key]).all(axis=1)].head(_VOI_ROWS)
         blocks += [("h3", sweep.scenario_label(key)),
                    ("table", ["strategy", "P(beats baseline)", "P(best)", "share from assumptions"], body)]
         if len(mine):
-            blocks.append(("table", ["parameter", "EVPPI (k€)", "replicates"],
-                           [[str(r["parameter"]), fmt("evppi", r["evppi"]), str(r["n_replicates"])]
-                            for _, r in mine.iterrows()]))
+            blocks.append(("table", ["parameter", "EVPPI (k€)", "noise floor (k€)", "replicates"],
+                           [[str(r["parameter"]), fmt("evppi", r["evppi"]), fmt("evppi", r["evppi_noise_floor"]),
+                             str(r["n_replicates"])] for _, r in mine.iterrows()]))
     return blocks
 
 
