@@ -150,6 +150,18 @@ def test_segments_split_the_month_0_customers_four_ways_and_pair_with_baseline(r
     assert "## Segments: whom each strategy keeps" in text and "| contracts | tier: key |" in text
 
 
+def test_jobs_reduced_in_parallel_give_what_the_serial_readers_give(sweep):
+    from churnsim.report.perjob import job_parts
+
+    loaded = load_sweep(sweep[0])
+    series, segments = job_parts(loaded, n_jobs=2)
+    serial = job_series(loaded)
+    for name in ("monthly", "departures", "survival"):
+        pd.testing.assert_frame_equal(getattr(series, name), getattr(serial, name))
+    assert series.skipped == serial.skipped
+    pd.testing.assert_frame_equal(segments, job_segments(loaded))
+
+
 def test_paired_difference_is_exactly_zero_for_a_strategy_identical_to_baseline(reported):
     summary = pd.read_csv(reported[0] / "summary.csv").set_index("strategy")
     metrics = [c.removesuffix(".delta") for c in summary.columns if c.endswith(".delta")]

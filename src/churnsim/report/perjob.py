@@ -34,13 +34,16 @@ _EVENTS = list(dict.fromkeys([*EVENT_COLUMNS, *SEGMENT_EVENTS]))
 _ACCOUNTS = list(dict.fromkeys([*ACCOUNT_COLUMNS, *SEGMENT_ACCOUNTS]))
 
 
-def job_parts(sweep: Sweep) -> tuple[Series, pd.DataFrame]:
+def job_parts(sweep: Sweep, n_jobs: int | None = None) -> tuple[Series, pd.DataFrame]:
     """The series of the figures (:func:`.series.job_series`) and the segments of every job
-    (:func:`.segments.job_segments`), reading each job's tables once."""
+    (:func:`.segments.job_segments`), reading each job's tables once, in ``n_jobs`` worker processes (None: one
+    per core from 40 jobs on, else in this process)."""
     keys = list(dict.fromkeys([*sweep.scenario, *ID_COLUMNS]))
     work = [(sweep.path / job["job"], str(job["focal"]), int(job["months"]), {k: job[k] for k in keys})
             for _, job in sweep.complete.iterrows()]
-    parallel = Parallel(n_jobs=-1 if len(work) >= _PARALLEL_FROM else 1)
+    if n_jobs is None:
+        n_jobs = -1 if len(work) >= _PARALLEL_FROM else 1
+    parallel = Parallel(n_jobs=n_jobs)
     parts = parallel(delayed(_one_job)(*item) for item in work)
     found = [seg for _, seg in parts if seg is not None]
     return (collect([s for s, _ in parts], list(sweep.complete["job"])),
