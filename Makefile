@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/install.stamp
-# Optional extras installed with the package: `make test EXTRAS=dev,slurm,ray` adds Ray (~400 MB), as CI does.
-EXTRAS ?= dev,slurm
+# Optional extras installed with the package: explore brings EMA Workbench (churnsim-explore's PRIM and CART, whose
+# tests must not skip); `make test EXTRAS=dev,slurm,explore,ray` adds Ray (~400 MB), as CI does.
+EXTRAS ?= dev,slurm,explore
 
 .PHONY: demo test test-fast lint golden bench bench-sweep bench-memory experiments
 .DEFAULT_GOAL := test

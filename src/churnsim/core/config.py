@@ -352,6 +352,9 @@ class RunConfig:
     competitors: CompetitorsConfig = field(default_factory=CompetitorsConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
+    assumptions: dict[str, Any] = field(default_factory=dict, metadata={
+        "doc": "field (market.…, competitors.… or strategy.<kind>.<parameter>) → value, set over the presets "
+               "before any prior is drawn; churnsim-explore puts its sampled points here"})
     output: OutputConfig = field(default_factory=OutputConfig)
 
 

@@ -18,7 +18,7 @@ from omegaconf import DictConfig
 
 from churnsim.core.config import ConfigError, RunConfig, validate
 from churnsim.core.hydra_schemas import to_run_config
-from churnsim.engine.uncertainty import check_priors, draw, with_draws
+from churnsim.engine.uncertainty import check_assumptions, check_priors, draw, with_assumptions, with_draws
 from churnsim.state.accounts import slot_bytes
 from churnsim.state.suppliers import SupplierArrays
 from churnsim.strategies import Component, build_components
@@ -58,6 +58,8 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
     Raises:
         ConfigError: naming the field, its value and what is allowed.
     """
+    if cfg.assumptions:  # values set over the presets (churnsim-explore's points); priors then act on them
+        cfg = with_assumptions(cfg, check_assumptions(cfg))
     priors = check_priors(cfg)
     draws = draw(cfg, priors)  # this replicate's assumptions, set before anything is checked or built
     if draws:

@@ -34,9 +34,11 @@ from churnsim.core.config import ConfigError, RunConfig
 from churnsim.core.rng import RandomStreams, run_seed
 from churnsim.strategies import REGISTRY
 
-__all__ = ["DISTRIBUTIONS", "Prior", "check_priors", "draw", "with_draws"]
+__all__ = ["DISTRIBUTIONS", "Prior", "check_assumptions", "check_priors", "draw", "field_range", "with_assumptions",
+           "with_draws"]
 
 _NOT_ASSUMPTIONS = ("seed", "replicate", "months", "burn_in_months", "n_accounts", "focal_accounts", "n_threads",
+                    "assumptions",
                     "uncertainty", "output")
 
 DISTRIBUTIONS = {  # name → (required parameters, optional parameters)
@@ -148,26 +150,82 @@ def draw(cfg: RunConfig, priors: list[Prior]) -> dict[str, float]:
 
 def with_draws(cfg: RunConfig, priors: list[Prior], draws: dict[str, float]) -> RunConfig:
     """A copy of ``cfg`` with the drawn values set (strategy fields on every component of their kind)."""
+    by_field = {p.field: p for p in priors}
+    return _with(cfg, draws, lambda name, configured, drawn: (
+        None if configured is None and by_field[name].relative else by_field[name].apply(configured, drawn)))
+
+
+def check_assumptions(cfg: RunConfig) -> dict[str, float | int]:
+    """The values of ``cfg.assumptions`` (field → value), each checked against the field it sets.
+
+    The fields are those priors go on (``market.…``, ``competitors.…``, ``strategy.<kind>.<parameter>``); a value
+    must lie in the field's declared range; an integer field takes an integer.
+
+    Raises:
+        ConfigError: every problem at once, in one line.
+    """
+    values, problems = {}, []
+    for name, value in _flat(cfg.assumptions).items():
+        where = f"assumptions.{name}"
+        try:
+            meta, integer = _field(str(name))
+        except ConfigError as err:
+            problems.append(f"assumptions.{err}")
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            problems.append(f"{where} = {value!r}: must be a finite number")
+            continue
+        if integer and value != round(value):
+            problems.append(f"{where} = {value!r}: must be a whole number (the field is an integer)")
+            continue
+        lo, hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
+        if (lo is not None and (value < lo or (strict and value == lo))) or (hi is not None and value > hi):
+            allowed = f"{'>' if strict else '≥'} {lo:g}" if lo is not None else ""
+            allowed += (" and " if lo is not None and hi is not None else "") + (f"≤ {hi:g}" if hi is not None else "")
+            problems.append(f"{where} = {value!r}: out of range; allowed: {allowed}")
+            continue
+        values[str(name)] = int(round(value)) if integer else float(value)
+    if problems:
+        raise ConfigError(f"{len(problems)} bad assumption{'s' * (len(problems) > 1)}: " + "; ".join(problems))
+    return values
+
+
+def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}`` (``+assumptions.market.x=1`` on the command line nests its keys)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        out.update(_flat(value, f"{name}.") if isinstance(value, dict) else {name: value})
+    return out
+
+
+def with_assumptions(cfg: RunConfig, values: dict[str, float | int]) -> RunConfig:
+    """A copy of ``cfg`` with each field of ``values`` set to its value (strategy fields on every component of
+    their kind; a strategy without that kind is unchanged)."""
+    return _with(cfg, values, lambda name, configured, value: value)
+
+
+def _with(cfg: RunConfig, values: dict[str, float], new_value) -> RunConfig:
+    """A copy of ``cfg`` with field ``f`` set to ``new_value(f, configured value, values[f])`` (None: left as is)."""
     out = copy.deepcopy(cfg)
-    for prior in priors:
-        drawn = draws[prior.field]
-        head, _, rest = prior.field.partition(".")
+    for name, value in values.items():
+        head, _, rest = name.partition(".")
         if head == "strategy":
             kind, _, param = rest.partition(".")
             default = _default(REGISTRY[kind], param)
             for component in out.strategy.components:
                 if component.get("kind") == kind:
-                    configured = component.get(param, default)
-                    if configured is not None or not prior.relative:
-                        component[param] = prior.apply(configured, drawn)
+                    changed = new_value(name, component.get(param, default), value)
+                    if changed is not None:
+                        component[param] = changed
         else:
-            parts = prior.field.split(".")
+            parts = name.split(".")
             node = out
             for part in parts[:-1]:
                 node = getattr(node, part)
-            configured = getattr(node, parts[-1])
-            if configured is not None or not prior.relative:
-                setattr(node, parts[-1], prior.apply(configured, drawn))
+            changed = new_value(name, getattr(node, parts[-1]), value)
+            if changed is not None:
+                setattr(node, parts[-1], changed)
     return out
 
 
@@ -254,6 +312,12 @@ def _distribution(where: str, name: str, p: dict[str, float]) -> tuple[Dist, flo
 def _ordered(where: str, lo: float, hi: float) -> None:
     if not lo < hi:
         raise ConfigError(f"{where}: lo ({lo:g}) must be below hi ({hi:g})")
+
+
+def field_range(path: str) -> tuple[dict, bool]:
+    """(declared range metadata ``lo``/``hi``/``strict_lo``, whether an integer) of a field priors and assumptions
+    may set, or a :class:`ConfigError` naming what is allowed."""
+    return _field(path)
 
 
 def _field(path: str) -> tuple[dict, bool]:

@@ -1,5 +1,8 @@
 """``hydra/sweeper=sensitivity``: launch every (sample point, replicate) job of a sensitivity design.
 
+The same sweeper launches any design file that lists its jobs' overrides (``{"jobs": [[override, ...], ...]}``):
+``hydra/sweeper=design``, which ``churnsim-explore`` runs (:mod:`churnsim.explore.design`).
+
 The jobs come from the design file (:mod:`churnsim.sensitivity.design`, ``hydra.sweeper.design``, by default
 ``<sweep dir>/sensitivity/design.json``), not from swept values on the command line: job ``k`` is sample point
 ``k // replicates``, replicate ``k % replicates``. They are launched as Hydra's basic sweeper launches its jobs
@@ -16,6 +19,7 @@ command line's swept values, which would be 1 here; it shows ``[k]`` without a t
 """
 
 # No `from __future__ import annotations` (see src/hydra_plugins/churnsim_sweeper/covering_sweeper.py).
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import List, Optional  # noqa: UP035 (Hydra's own signatures)
@@ -93,10 +97,13 @@ class SensitivitySweeper(Sweeper):
                               "in the spec's base list)")
         path = Path(self.design)
         try:
+            jobs = json.loads(path.read_text(encoding="utf-8")).get("jobs") if path.is_file() else None
+            if isinstance(jobs, list) and all(isinstance(j, list) for j in jobs):
+                return jobs  # a design that lists its jobs' overrides (churnsim-explore)
             design = read_design(path)
         except FileNotFoundError as err:
             raise ConfigError(f"hydra.sweeper.design = {path}: no such file; allowed: a design written by "
                               "churnsim-sensitivity run SPEC (sensitivity/design.json in the sweep directory)") from err
-        except ValueError as err:
-            raise ConfigError(f"hydra.sweeper.design = {path}: not a sensitivity design ({err})") from err
+        except ValueError as err:  # json.JSONDecodeError included
+            raise ConfigError(f"hydra.sweeper.design = {path}: not a design ({err})") from err
         return design.job_overrides()
