@@ -294,3 +294,22 @@ def test_cart_boxes_are_the_same_from_one_analysis_to_the_next():
     for _ in range(5):
         again = [b.limits for b in cart_boxes(x, y, threshold=0.7, mass_min=0.05)]
         assert len(again) == len(first) and all(a.equals(b) for a, b in zip(first, again, strict=True))
+
+
+@pytest.mark.slow
+def test_without_ema_workbench_the_analysis_says_so_and_writes_the_rest(explored, tmp_path, monkeypatch):
+    from churnsim.explore import analyse as module
+    from churnsim.explore import discovery
+
+    out = tmp_path / "no_ema"
+    shutil.copytree(explored / "joblib", out)
+
+    def missing():
+        raise discovery.DiscoveryUnavailable("scenario discovery (PRIM, CART) needs EMA Workbench: pip install "
+                                             "'churnsim[explore]'")
+
+    monkeypatch.setattr(discovery, "_ema", missing)
+    result = module.analyse(out)
+    assert result.discovery is None and "pip install 'churnsim[explore]'" in result.skipped
+    assert not (out / "discovery.csv").exists() and (out / "robustness.csv").exists()
+    assert "Not computed: scenario discovery (PRIM, CART) needs EMA Workbench" in (out / "summary.md").read_text()

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from churnsim.explore.design import DESIGN_FILE, MEASURES, Design, read_design
-from churnsim.explore.discovery import Box, DiscoveryUnavailable, cart_boxes, describe, prim_box
+from churnsim.explore.discovery import Box, DiscoveryUnavailable, cart_boxes, describe, prim_box, require
 from churnsim.explore.figures import discovery_figure
 from churnsim.outputs import finished_run
 from churnsim.sensitivity.design import write_atomic
@@ -174,6 +174,7 @@ def _robustness(experiments: pd.DataFrame, design: Design) -> pd.DataFrame:
 
 
 def _discover(experiments: pd.DataFrame, design: Design) -> tuple[pd.DataFrame, dict[str, str], dict[str, Box]]:
+    require()  # before any strategy, so that none is described without it
     spec = design.spec
     fields = [r.field for r in spec.ranges]
     labels = {r.field: r.label or r.field for r in spec.ranges}

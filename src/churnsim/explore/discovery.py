@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Box", "DiscoveryUnavailable", "cart_boxes", "describe", "prim_box"]
+__all__ = ["Box", "DiscoveryUnavailable", "cart_boxes", "describe", "prim_box", "require"]
 
 SIGNIFICANT_QP = 0.05
 """A restriction whose quasi-p value is above this is not named in the sentence (EMA Workbench's convention)."""
@@ -46,6 +46,11 @@ class Box:
     density: float
     mass: float
     n: int
+
+
+def require() -> None:
+    """Raise :class:`DiscoveryUnavailable` if EMA Workbench cannot be imported."""
+    _ema()
 
 
 def _ema():
