@@ -1,0 +1,5 @@
+"""``python -m churnsim.optimise ...``: the same as ``churnsim-optimise``."""
+
+from churnsim.optimise import main
+
+main()
