@@ -22,7 +22,7 @@ def empty_tables():
 
 
 def fake_result(**summary):
-    return SimpleNamespace(tables=empty_tables(), summary=summary, run_seed=7, draws={})
+    return SimpleNamespace(tables=empty_tables(), summary=summary, run_seed=7, draws={}, accounts_file={})
 
 
 def test_write_run_writes_selected_tables_then_provenance_and_summary(tmp_path):

@@ -193,6 +193,7 @@ def provenance(result: RunResult, cfg: RunConfig, resolved: dict[str, Any]) -> d
         "git_dirty": dirty,
         "config": resolved,
         "uncertainty": {"name": cfg.uncertainty.name, "draws": result.draws},
+        **({"accounts_file": result.accounts_file} if result.accounts_file else {}),
     }
 
 

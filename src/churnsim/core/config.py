@@ -346,6 +346,13 @@ class RunConfig:
     focal_accounts: int | None = _num(None, 1, 1_000_000_000, doc="size the market so that the focal firm holds "
                                       "this many accounts at month 0, in expectation; replaces n_accounts (the run "
                                       "reports both)")
+    accounts_file: str | None = field(default=None, metadata={
+        "doc": "the firm's own account list (CSV or Parquet: account_id, monthly_revenue, optional tier, region, "
+               "tenure_months, rep_id, contract_end_month, satisfaction): its rows are the focal firm's accounts at "
+               "month 0, the rest of the market is generated around them (churnsim.state.account_list)"})
+    privacy_salt: str | None = field(default=None, metadata={
+        "doc": "salt of the accounts' pseudonyms (account_ref = SHA-256 of salt and account_id); required with "
+               "accounts_file, at least 16 characters; outputs record only its hash"})
     n_threads: int = _num(1, 0, 1024, doc="threads for one run's per-account loops (0: every core); results are "
                           "identical for any value; 1 by default, as a sweep already runs one job per core")
     market: MarketConfig = field(default_factory=MarketConfig)
@@ -457,6 +464,18 @@ def _check_set_once(cfg: RunConfig) -> None:
 
 
 def _check_consistency(cfg: RunConfig) -> None:
+    if cfg.accounts_file is not None:
+        if cfg.privacy_salt is None or len(cfg.privacy_salt) < 16:
+            raise ConfigError(f"privacy_salt = {'(none)' if cfg.privacy_salt is None else '(too short)'}: required "
+                              "with accounts_file, at least 16 characters, kept out of the outputs (e.g. "
+                              "privacy_salt=${oc.env:CHURNSIM_SALT} with the salt in that environment variable)")
+        if cfg.burn_in_months:
+            raise ConfigError(f"burn_in_months = {cfg.burn_in_months}: must be 0 with accounts_file (the file's "
+                              "accounts are the firm's at month 0, with their tenure and satisfaction; a burn-in "
+                              "would let them churn before it); add burn_in_months=0")
+        if cfg.focal_accounts is not None:
+            raise ConfigError(f"focal_accounts = {cfg.focal_accounts}: not with accounts_file, whose rows are the "
+                              "focal firm's accounts; leave focal_accounts out")
     acc = cfg.market.accounts
     if len(acc.tier_shares) != 3 or abs(sum(acc.tier_shares) - 1.0) > 1e-6:
         raise ConfigError(f"market.accounts.tier_shares = {acc.tier_shares}: must be three shares summing to 1")

@@ -11,11 +11,13 @@ import pandas as pd
 
 __all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "check_table"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """2: accounts.rep_owned; summary.json gains the accounts at month 0 and cost and actions by component.
 3: strategy_cost includes the revenue the strategy concedes in discounts (monthly.concessions,
 summary.json strategy_concessions); cost of goods is per unit of volume; summary.json gains the value after the
-horizon (terminal_value, value_total, strategy_cost_npv, strategy_cost_total, retention_monthly_by_tier)."""
+horizon (terminal_value, value_total, strategy_cost_npv, strategy_cost_total, retention_monthly_by_tier).
+4: accounts.account_ref (the pseudonym of an account from accounts_file); run.json gains accounts_file (sha256,
+rows) when one was read."""
 
 
 class SchemaError(ValueError):
@@ -31,12 +33,13 @@ class RunResult:
     summary: dict
     run_seed: int
     draws: dict = field(default_factory=dict)  # the replicate's values of the priors on assumptions (field → value)
+    accounts_file: dict = field(default_factory=dict)  # the firm's account list read: its sha256 and rows (or empty)
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    dtype: str  # pandas dtype name: int64, float64, bool, category
+    dtype: str  # pandas dtype name: int64, float64, bool, category, str
     unit: str
     meaning: str
 
@@ -97,6 +100,8 @@ _EVENTS = [
 _ACCOUNTS = [
     *_RUN,
     Column("account", "int64", "", "account id"),
+    Column("account_ref", "str", "", "pseudonym of an account from accounts_file: 16 hex digits of SHA-256 of "
+           "privacy_salt and its account_id (empty for generated accounts)"),
     Column("tier", "category", "", "key | regular | small"),
     Column("region", "int64", "", "region"),
     Column("size", "float64", "k€/month", "monthly volume at entry, at reference price"),

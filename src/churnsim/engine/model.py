@@ -65,7 +65,8 @@ class MarketModel(mesa.Model):
         self.streams = RandomStreams(seed)
         self.sup = sup = plan.suppliers
         self.n_suppliers = k = len(sup)
-        self.accounts, self.reps, self.network = initial_market(cfg, sup, self.streams, -cfg.burn_in_months)
+        self.accounts, self.reps, self.network = initial_market(cfg, sup, self.streams, -cfg.burn_in_months,
+                                                                plan.account_list)
         self.market = Market(self.accounts, self.reps, sup, np.ones(k), np.zeros(k),
                              parallel_trading.Episodes.none(cfg.market.accounts.n_regions, k), self.streams,
                              month=-cfg.burn_in_months)
@@ -109,7 +110,9 @@ class MarketModel(mesa.Model):
             self.step()
             if on_month is not None:
                 on_month(self.month - 1)
-        return RunResult(self.recorder.tables(), self.recorder.summary(), self.run_seed, dict(self.plan.draws))
+        own = self.plan.account_list
+        return RunResult(self.recorder.tables(), self.recorder.summary(), self.run_seed, dict(self.plan.draws),
+                         {} if own is None else {"sha256": own.sha256, "rows": len(own)})
 
     # ---- helpers ---------------------------------------------------------------------------------------------
     @property

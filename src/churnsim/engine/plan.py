@@ -10,15 +10,17 @@ components from the registry and checks them against the run, and derives the su
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from omegaconf import DictConfig
 
-from churnsim.core.config import ConfigError, RunConfig, validate
+from churnsim.core.config import ConfigError, RunConfig, rivals_of, validate
 from churnsim.core.hydra_schemas import to_run_config
 from churnsim.engine.uncertainty import check_assumptions, check_priors, draw, with_assumptions, with_draws
+from churnsim.state.account_list import AccountList, read_account_list
 from churnsim.state.accounts import slot_bytes
 from churnsim.state.suppliers import SupplierArrays
 from churnsim.strategies import Component, build_components
@@ -43,6 +45,7 @@ class RunPlan:
     suppliers: SupplierArrays
     resolved: dict[str, Any] | None = field(default=None, compare=False)  # the composed config as plain data
     draws: dict[str, float] = field(default_factory=dict)  # this replicate's values of the priors (set in cfg)
+    account_list: AccountList | None = field(default=None, compare=False)  # the firm's accounts (accounts_file)
 
 
 _MAX_COMPONENTS = 127  # the accounts' *_by columns are int8
@@ -65,6 +68,12 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
     if draws:
         cfg = with_draws(cfg, priors, draws)
     validate(cfg)
+    account_list = None
+    if cfg.accounts_file is not None:
+        account_list = read_account_list(cfg.accounts_file, cfg.privacy_salt, cfg.market.accounts.n_regions)
+        cfg = replace(cfg, n_accounts=accounts_around(cfg, len(account_list)))
+        if resolved is not None:
+            resolved = {**resolved, "n_accounts": cfg.n_accounts}
     _check_memory(cfg)
     components = build_components(cfg.strategy.components)
     if len(components) > _MAX_COMPONENTS:
@@ -72,7 +81,24 @@ def make_plan(cfg: RunConfig, resolved: dict[str, Any] | None = None) -> RunPlan
                           "(each discount records the component that granted it in one byte)")
     for i, component in enumerate(components):
         component.check(f"strategy.components[{i}]", cfg)
-    return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), resolved, draws)
+    return RunPlan(cfg, tuple(components), SupplierArrays.of(cfg), _redacted(resolved), draws, account_list)
+
+
+def accounts_around(cfg: RunConfig, focal: int) -> int:
+    """Accounts in the whole market when the focal firm holds ``focal`` of them at month 0: the focal firm's
+    ``initial_share`` weight against those of the suppliers present then sets its share."""
+    present = [cfg.market.focal, *(r for r in rivals_of(cfg) if r.enters_at_month is None or r.enters_at_month <= 0)]
+    share = cfg.market.focal.initial_share / sum(s.initial_share for s in present)
+    return focal + round(focal * (1.0 - share) / share)
+
+
+def _redacted(resolved: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The config as provenance records it: the privacy salt replaced by the start of its hash (two runs with the
+    same salt still record the same config, and resume; the salt itself is in no output)."""
+    if resolved is None or resolved.get("privacy_salt") is None:
+        return resolved
+    digest = hashlib.sha256(str(resolved["privacy_salt"]).encode()).hexdigest()[:12]
+    return {**resolved, "privacy_salt": f"sha256:{digest}"}
 
 
 def estimated_peak_bytes(cfg: RunConfig) -> float:

@@ -75,6 +75,8 @@ class Recorder:
         self._cohort: np.ndarray | None = None
         self._cohort_revenue: list[float] = []
         self._clv = Collector() if set(self._wanted) & set(CLV_TABLES) else None
+        own = plan.account_list  # the firm's accounts are slots 0..len-1; outputs name them only by pseudonym
+        self._refs = own.ref if own is not None else np.zeros(0, dtype=object)
 
     def write_to(self, sink: TableSink) -> None:
         """Hand the tables to ``sink`` as they are recorded, instead of keeping them (before month 0)."""
@@ -326,12 +328,20 @@ class Recorder:
         for start in range(0, max(len(seen), 1), step):
             yield self._accounts_frame(seen[start : start + step])
 
+    def _account_refs(self, seen: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """The pseudonyms of slots ``seen`` (missing for accounts not from the account list)."""
+        refs = np.full(len(seen), None, dtype=object)
+        own = seen < len(self._refs)
+        refs[own] = self._refs[seen[own]]
+        return pd.array(refs, dtype="str")
+
     def _accounts_frame(self, seen: np.ndarray) -> pd.DataFrame:
         acc = self.accounts
         active = acc.status[seen] == ACTIVE
         end = np.where(active, self.month, acc.exit_month[seen])  # at the end of the run: months
         return self._frame("accounts", {
             "account": seen,
+            "account_ref": self._account_refs(seen),
             "tier": pd.Categorical.from_codes(acc.tier[seen].astype(np.int64), categories=list(TIERS)),
             "region": acc.region[seen].astype(np.int64), "size": acc.size0[seen].astype(np.float64),
             "propensity": acc.propensity[seen].astype(np.float64),
