@@ -22,7 +22,7 @@ from churnsim.core.cli_errors import help_text
 from churnsim.explore.analyse import RUNS, Exploration, IncompleteExploration, analyse
 from churnsim.explore.design import DESIGN_FILE, make_design, read_design
 from churnsim.explore.spec import SpecError, load_spec
-from churnsim.sensitivity.design import write_atomic
+from churnsim.sensitivity.design import keep_design
 
 __all__ = ["main", "run"]
 
@@ -45,16 +45,9 @@ def run(spec_file: str, out: Path, samples: int | None, overrides: list[str]) ->
     spec, _ = load_spec(spec_file, [o for o in overrides if not _is_hydra(o)], samples)
     design = make_design(spec, spec_file)
     design_file = out / DESIGN_FILE
-    if design_file.exists():
-        try:
-            same = read_design(design_file).same_as(design)
-        except ValueError:
-            same = False
-        if not same:
-            raise SpecError(f"--out {out}: holds the design of another spec (or of this spec with other samples, "
-                            "overrides or contents); allowed: a new --out, or the same spec and arguments")
-    else:
-        write_atomic(design_file, design.to_json())
+    if not keep_design(design_file, design, read_design):
+        raise SpecError(f"--out {out}: holds the design of another spec (or of this spec with other samples, "
+                        "overrides or contents); allowed: a new --out, or the same spec and arguments")
     print(f"{PROG}: {design.n_jobs} runs ({len(design.points)} scenarios × {spec.replicates} replicate"
           f"{'s' * (spec.replicates > 1)} × {len(spec.strategies)} strategies) into {out / RUNS}", flush=True)
     command = [sys.executable, "-m", "churnsim.app", "-m", "hydra/sweeper=design", *hydra,

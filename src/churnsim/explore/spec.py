@@ -15,10 +15,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
+from churnsim.core.spec_files import integer, read_spec, unknown
 from churnsim.engine.uncertainty import check_priors, field_range
 from churnsim.explore.design import MEASURES, Range, Spec, Target
 
@@ -48,14 +47,14 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
         SpecError: a missing or unreadable file, a wrong key, type or value (one line).
     """
     path = Path(path)
-    raw = _read(path)
+    raw = read_spec(path, "an explore spec", "conf/explore/price_war_stress.yaml", _KEYS, SpecError)
 
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    unknown = [k for k in raw if k not in _KEYS]
-    if unknown:
-        fail(f"{unknown[0]}: {_unknown(str(unknown[0]), _KEYS)}")
+    extra = [k for k in raw if k not in _KEYS]
+    if extra:
+        fail(f"{extra[0]}: {unknown(str(extra[0]), _KEYS)}")
     for key in ("strategies", "ranges"):
         if key not in raw:
             fail(f"{key}: missing; allowed keys: {', '.join(_KEYS)}")
@@ -74,9 +73,9 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
         fail(f"reference = {reference!r}: must be one of the strategies ({', '.join(strategies)})")
     ranges = _ranges(raw["ranges"], cfg, fail)
     n = samples if samples is not None else raw.get("samples", 32)
-    n = _integer("samples", n, 4, fail)
-    replicates = _integer("replicates", raw.get("replicates", 1), 1, fail)
-    sample_seed = _integer("sample_seed", raw.get("sample_seed", 0), 0, fail)
+    n = integer("samples", n, 4, fail)
+    replicates = integer("replicates", raw.get("replicates", 1), 1, fail)
+    sample_seed = integer("sample_seed", raw.get("sample_seed", 0), 0, fail)
     value = raw.get("value", "value_total")
     if value not in MEASURES:
         fail(f"value = {value!r}: allowed: {', '.join(MEASURES)}")
@@ -87,31 +86,10 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
     return spec, cfg
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SpecError(f"{path}: {'not a file' if path.exists() else 'no such file'}; allowed: an explore spec "
-                        "(YAML), e.g. conf/explore/price_war_stress.yaml")
-    try:
-        with path.open(encoding="utf-8") as file:
-            raw = yaml.safe_load(file)
-    except yaml.YAMLError as err:
-        raise SpecError(explain(err, [])) from err  # names the file, line and column
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path}: cannot be read ({err})") from err
-    if not isinstance(raw, dict):
-        raise SpecError(f"{path}: must be a YAML mapping with keys {', '.join(_KEYS)}")
-    return raw
 
 
-def _unknown(key: str, allowed: typing.Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    return f"unknown key; {f'did you mean {close[0]}? ' if close else ''}allowed: {', '.join(allowed)}"
 
 
-def _integer(name: str, value: Any, lo: int, fail) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        fail(f"{name} = {value!r}: must be an integer ≥ {lo}")
-    return value
 
 
 def _number(value: Any) -> bool:
@@ -155,7 +133,7 @@ def _ranges(raw: Any, cfg: RunConfig, fail) -> list[Range]:
         if isinstance(entry, dict):
             extra = [k for k in entry if k not in ("range", "label")]
             if extra:
-                fail(f"{where}.{extra[0]}: {_unknown(str(extra[0]), ['range', 'label'])}")
+                fail(f"{where}.{extra[0]}: {unknown(str(extra[0]), ['range', 'label'])}")
             label = entry.get("label", name)
             if not isinstance(label, str) or not label.strip():
                 fail(f"{where}.label = {label!r}: must be a short text, e.g. price-war depth")
@@ -192,7 +170,7 @@ def _targets(raw: Any, fail) -> list[Target]:
     for outcome, bound in raw.items():
         where = f"targets.{outcome}"
         if outcome not in _TARGET_OUTCOMES:
-            hint = _unknown(str(outcome), _TARGET_OUTCOMES).replace("unknown key", "unknown outcome")
+            hint = unknown(str(outcome), _TARGET_OUTCOMES).replace("unknown key", "unknown outcome")
             fail(f"targets: {outcome}: {hint}")
         if not isinstance(bound, dict) or not bound or any(k not in ("min", "max") for k in bound):
             fail(f"{where} = {bound!r}: must be {{min: x}}, {{max: x}} or both")
@@ -210,7 +188,7 @@ def _discovery(raw: Any, fail) -> dict[str, float]:
     options = dict(_DISCOVERY)
     for key, value in raw.items():
         if key not in options:
-            fail(f"discovery.{key}: {_unknown(str(key), list(_DISCOVERY))}")
+            fail(f"discovery.{key}: {unknown(str(key), list(_DISCOVERY))}")
         if not _number(value) or not 0 < value < 1:
             fail(f"discovery.{key} = {value!r}: must be a number between 0 and 1")
         options[key] = float(value)

@@ -16,7 +16,6 @@ Each candidate value (every choice, both bounds) is built into its component by
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 import typing
@@ -25,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
 from churnsim.core.hydra_schemas import CONF_DIR, load_config
+from churnsim.core.spec_files import integer, read_spec, unknown
 from churnsim.strategies import REGISTRY, build_components
 
 __all__ = ["Lever", "OptimiseSpec", "Setting", "SpecError", "load_spec"]
@@ -144,14 +142,14 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Optimise
         SpecError: a missing or unreadable file, a wrong key, type or value (one line).
     """
     path = Path(path)
-    raw = _read(path)
+    raw = read_spec(path, "an optimisation spec", "conf/optimise/budget_price_war.yaml", _KEYS, SpecError)
 
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    unknown = [k for k in raw if k not in _KEYS]
-    if unknown:
-        fail(f"{unknown[0]}: {_unknown(str(unknown[0]), _KEYS)}")
+    extra = [k for k in raw if k not in _KEYS]
+    if extra:
+        fail(f"{extra[0]}: {unknown(str(extra[0]), _KEYS)}")
     for key in ("levers", "budget"):
         if raw.get(key) is None:
             fail(f"{key}: missing; allowed keys: {', '.join(_KEYS)}")
@@ -164,7 +162,7 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Optimise
     options = sorted(p.stem for p in (CONF_DIR / "uncertainty").glob("*.yaml"))
     if uncertainty not in options:
         fail(f"uncertainty = {uncertainty!r}: no such conf/uncertainty option; allowed: {', '.join(options)}")
-    seed = _integer("seed", raw.get("seed", 0), 0, fail)
+    seed = integer("seed", raw.get("seed", 0), 0, fail)
     tail = [f"uncertainty={uncertainty}", f"seed={seed}"]
     cfg = _compose([*base, *tail], "base", base, fail)
     if overrides:
@@ -176,45 +174,24 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Optimise
         retention_target=(None if raw.get("retention_target") is None
                           else _number("retention_target", raw["retention_target"], 0.0, 1.0, fail)),
         risk=risk, cvar_level=level,
-        replicates=_integer("replicates", raw.get("replicates", 8), 2, fail),
-        check_replicates=_integer("check_replicates", raw.get("check_replicates", raw.get("replicates", 8)), 2, fail),
+        replicates=integer("replicates", raw.get("replicates", 8), 2, fail),
+        check_replicates=integer("check_replicates", raw.get("check_replicates", raw.get("replicates", 8)), 2, fail),
         seed=seed,
-        trials=_integer("trials", raw.get("trials", 64), 1, fail),
-        population=_integer("population", raw.get("population", 16), 2, fail),
-        sampler_seed=_integer("sampler_seed", raw.get("sampler_seed", 0), 0, fail),
+        trials=integer("trials", raw.get("trials", 64), 1, fail),
+        population=integer("population", raw.get("population", 16), 2, fail),
+        sampler_seed=integer("sampler_seed", raw.get("sampler_seed", 0), 0, fail),
         uncertainty=uncertainty, base=(*base, *overrides))
     return spec, cfg
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SpecError(f"{path}: {'not a file' if path.exists() else 'no such file'}; allowed: an optimisation "
-                        "spec (YAML), e.g. conf/optimise/budget_price_war.yaml")
-    try:
-        with path.open(encoding="utf-8") as file:
-            raw = yaml.safe_load(file)
-    except yaml.YAMLError as err:
-        raise SpecError(explain(err, [])) from err  # names the file, line and column
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path}: cannot be read ({err})") from err
-    if not isinstance(raw, dict):
-        raise SpecError(f"{path}: must be a YAML mapping with keys {', '.join(_KEYS)}")
-    return raw
 
 
 def _fail_plain(message: str) -> typing.NoReturn:
     raise SpecError(message)
 
 
-def _unknown(key: str, allowed: Sequence[str], what: str = "unknown key") -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    return f"{what}; {f'did you mean {close[0]}? ' if close else ''}allowed: {', '.join(allowed)}"
 
 
-def _integer(name: str, value: Any, lo: int, fail) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        fail(f"{name} = {value!r}: must be an integer ≥ {lo}")
-    return value
 
 
 def _number(name: str, value: Any, lo: float, hi: float, fail) -> float:
@@ -269,11 +246,11 @@ def _lever(name: str, body: Any, cfg: RunConfig, fail) -> Lever:
         fail(f"{where} = {body!r}: must be a mapping with keys {', '.join(_LEVER_KEYS)}")
     for key in body:
         if key not in _LEVER_KEYS:
-            fail(f"{where}.{key}: {_unknown(str(key), _LEVER_KEYS)}")
+            fail(f"{where}.{key}: {unknown(str(key), _LEVER_KEYS)}")
     kind = body.get("kind", name)
     if not isinstance(kind, str) or kind not in REGISTRY:
         at = f"{where}.kind" if "kind" in body else where
-        fail(f"{at} = {kind}: {_unknown(str(kind), sorted(REGISTRY), 'unknown component kind')}")
+        fail(f"{at} = {kind}: {unknown(str(kind), sorted(REGISTRY), 'unknown component kind')}")
     optional = body.get("optional", True)
     if not isinstance(optional, bool):
         fail(f"{where}.optional = {optional!r}: must be true or false")
@@ -288,7 +265,7 @@ def _lever(name: str, body: Any, cfg: RunConfig, fail) -> Lever:
     for param, value in params.items():
         at = f"{where}.params.{param}"
         if param not in fields:
-            fail(f"{at}: {_unknown(str(param), list(fields), f'unknown parameter of {kind}')}")
+            fail(f"{at}: {unknown(str(param), list(fields), f'unknown parameter of {kind}')}")
         setting = _setting(at, str(param), value, hints[param], dict(fields[param].metadata), fail)
         if setting is None:
             fixed[str(param)] = value

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from churnsim.core.cli_errors import help_text
 from churnsim.sensitivity.analyse import Analysis, IncompleteSweep, analyse
-from churnsim.sensitivity.design import DESIGN_FILE, make_design, read_design, write_atomic
+from churnsim.sensitivity.design import DESIGN_FILE, keep_design, make_design, read_design
 from churnsim.sensitivity.spec import SpecError, check_points, load_spec
 
 __all__ = ["main", "run"]
@@ -43,17 +43,9 @@ def run(spec_file: str, hydra_overrides: list[str]) -> int:
     sweep_dir = _sweep_dir(spec_file, hydra_overrides)
     design = make_design(spec, spec_file)
     check_points(design, base)
-    design_file = sweep_dir / DESIGN_FILE
-    if design_file.exists():
-        try:
-            same = read_design(design_file).same_as(design)
-        except ValueError:
-            same = False
-        if not same:
-            raise SpecError(f"hydra.sweep.dir = {sweep_dir}: holds the design of another spec (or of this spec "
-                            "before it changed); allowed: a new sweep directory, or the spec it was made from")
-    else:
-        write_atomic(design_file, design.to_json())
+    if not keep_design(sweep_dir / DESIGN_FILE, design, read_design):
+        raise SpecError(f"hydra.sweep.dir = {sweep_dir}: holds the design of another spec (or of this spec "
+                        "before it changed); allowed: a new sweep directory, or the spec it was made from")
     print(f"{PROG}: {design.n_jobs} jobs ({len(design.points)} points × {spec.replicates} replicates) into "
           f"{sweep_dir}", flush=True)
     command = [sys.executable, "-m", "churnsim.app", "-m", "hydra/sweeper=sensitivity",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DESIGN_FILE", "METHODS", "Design", "Spec", "make_design", "read_design", "write_atomic"]
+__all__ = ["DESIGN_FILE", "METHODS", "Design", "Spec", "keep_design", "make_design", "read_design", "write_atomic"]
 
 DESIGN_FILE = Path("sensitivity") / "design.json"
 """Where a sensitivity sweep's design lives, relative to its sweep directory."""
@@ -127,6 +127,20 @@ def read_design(path: str | os.PathLike) -> Design:
         return Design(spec=Spec(**data["spec"]), points=data["points"], spec_file=data.get("spec_file", ""))
     except (KeyError, TypeError) as err:
         raise ValueError(f"{path}: not a sensitivity design ({err})") from err
+
+
+def keep_design(path: Path, design: Any, read: Any) -> bool:
+    """Write ``design`` (``to_json()``) to ``path`` if nothing is there; return whether the file there now holds it.
+
+    ``read`` reads a design file back (a module's ``read_design``); a file that is not a design is not this one.
+    """
+    if not path.exists():
+        write_atomic(path, design.to_json())
+        return True
+    try:
+        return bool(read(path).same_as(design))
+    except ValueError:
+        return False
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -15,14 +15,12 @@ import copy
 import dataclasses
 import math
 import typing
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from churnsim.core.cli_errors import BAD_INPUT, explain, unknown_key
 from churnsim.core.config import ConfigError, OutputConfig, RunConfig, validate
+from churnsim.core.spec_files import integer, read_spec, unknown
 from churnsim.sensitivity.design import METHODS, Design, Spec
 
 __all__ = ["SpecError", "check_points", "load_spec"]
@@ -42,20 +40,20 @@ def load_spec(path: str | Path) -> tuple[Spec, RunConfig]:
         SpecError: a missing or unreadable file, a wrong key, type or value (one line).
     """
     path = Path(path)
-    raw = _read(path)
+    raw = read_spec(path, "a sensitivity spec", "conf/sensitivity/retention_drivers.yaml", _KEYS, SpecError)
 
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    unknown = [k for k in raw if k not in _KEYS]
-    if unknown:
-        fail(f"{unknown[0]}: {_unknown(str(unknown[0]), _KEYS)}")
+    extra = [k for k in raw if k not in _KEYS]
+    if extra:
+        fail(f"{extra[0]}: {unknown(str(extra[0]), _KEYS)}")
     for key in ("method", "parameters", "outcomes"):
         if key not in raw:
             fail(f"{key}: missing; allowed keys: {', '.join(_KEYS)}")
     method, options = _method(raw["method"], fail)
-    replicates = _integer("replicates", raw.get("replicates", 3), 2, fail)
-    sample_seed = _integer("sample_seed", raw.get("sample_seed", 0), 0, fail)
+    replicates = integer("replicates", raw.get("replicates", 3), 2, fail)
+    sample_seed = integer("sample_seed", raw.get("sample_seed", 0), 0, fail)
     base = raw.get("base") or []
     if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
         fail(f"base = {base!r}: must be a list of Hydra overrides such as [n_accounts=2000, market=home_appliances]")
@@ -88,33 +86,10 @@ def check_points(design: Design, base: RunConfig) -> None:
             raise SpecError(f"sample point {i}: {err}") from err
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SpecError(f"{path}: {'not a file' if path.exists() else 'no such file'}; allowed: a sensitivity spec "
-                        "(YAML), e.g. conf/sensitivity/retention_drivers.yaml")
-    try:
-        with path.open(encoding="utf-8") as file:
-            raw = yaml.safe_load(file)
-    except yaml.YAMLError as err:
-        raise SpecError(explain(err, [])) from err  # names the file, line and column
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path}: cannot be read ({err})") from err
-    if not isinstance(raw, dict):
-        raise SpecError(f"{path}: must be a YAML mapping with keys {', '.join(_KEYS)}")
-    return raw
 
 
-def _unknown(key: str, allowed: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, allowed, n=1)
-    return f"unknown key; {f'did you mean {close[0]}? ' if close else ''}allowed: {', '.join(allowed)}"
 
 
-def _integer(name: str, value: Any, lo: int, fail) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        fail(f"{name} = {value!r}: must be an integer ≥ {lo}")
-    return value
 
 
 def _method(raw: Any, fail) -> tuple[str, dict[str, Any]]:
@@ -129,10 +104,10 @@ def _method(raw: Any, fail) -> tuple[str, dict[str, Any]]:
         if key == "name":
             continue
         if key not in options:
-            fail(f"method.{key}: {_unknown(key, ['name', *options])} (for {name})")
+            fail(f"method.{key}: {unknown(key, ['name', *options])} (for {name})")
         options[key] = value
     if name == "morris":
-        _integer("method.trajectories", options["trajectories"], 2, fail)
+        integer("method.trajectories", options["trajectories"], 2, fail)
         levels = options["levels"]
         if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2:
             fail(f"method.levels = {levels!r}: must be an even integer ≥ 2")
@@ -222,7 +197,7 @@ def _outcomes(raw: Any, cfg: RunConfig, fail) -> list[str]:
     allowed = _summary_keys(cfg)
     for outcome in raw:
         if outcome not in allowed:
-            hint = _unknown(outcome, allowed).replace("unknown key", "not a number in summary.json")
+            hint = unknown(outcome, allowed).replace("unknown key", "not a number in summary.json")
             fail(f"outcomes: {outcome}: {hint}")
     return list(dict.fromkeys(raw))
 

@@ -1,0 +1,61 @@
+"""What every spec file of the command-line tools shares: reading the YAML mapping and the one-line messages.
+
+``churnsim-sensitivity``, ``churnsim-explore`` and ``churnsim-optimise`` read a YAML spec and stop at the first
+problem with one line naming the file, the key, the value and what is allowed; each has its own keys and its own
+error class (a :class:`~churnsim.core.config.ConfigError`), and these helpers.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from churnsim.core.cli_errors import explain
+from churnsim.core.config import ConfigError
+
+__all__ = ["integer", "read_spec", "unknown"]
+
+
+def read_spec(path: Path, what: str, example: str, keys: Sequence[str],
+              error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    """The YAML mapping in ``path``.
+
+    Args:
+        what: what the file is, for messages ("a sensitivity spec").
+        example: a shipped example's path, for messages.
+        keys: the keys a spec may have, for messages.
+        error: the exception class raised.
+
+    Raises:
+        error: a missing or unreadable file, invalid YAML (file, line and column), or not a mapping.
+    """
+    if not path.is_file():
+        raise error(f"{path}: {'not a file' if path.exists() else 'no such file'}; allowed: {what} (YAML), e.g. "
+                    f"{example}")
+    try:
+        with path.open(encoding="utf-8") as file:
+            raw = yaml.safe_load(file)
+    except yaml.YAMLError as err:
+        raise error(explain(err, [])) from err  # names the file, line and column
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot be read ({err})") from err
+    if not isinstance(raw, dict):
+        raise error(f"{path}: must be a YAML mapping with keys {', '.join(keys)}")
+    return raw
+
+
+def unknown(key: str, allowed: Sequence[str], what: str = "unknown key") -> str:
+    """``unknown key; did you mean X? allowed: a, b, c`` (the suggestion when one is close)."""
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f"{what}; {f'did you mean {close[0]}? ' if close else ''}allowed: {', '.join(allowed)}"
+
+
+def integer(name: str, value: Any, lo: int, fail: Callable[[str], NoReturn]) -> int:
+    """``value`` if it is an integer ≥ ``lo`` (not a bool), else ``fail("name = value: must be an integer ≥ lo")``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        fail(f"{name} = {value!r}: must be an integer ≥ {lo}")
+    return value
