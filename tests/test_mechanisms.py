@@ -91,7 +91,8 @@ def csr(n: int, edges: list[tuple[int, int]]) -> Network:
 def _events(live, volume, size0=None, env=None, month=0):
     """uncontrollable_events over ``live``; per slot of ``live``: (exits, reason or -1), and ``volume`` (in place)."""
     size0 = np.full(len(volume), 10.0, np.float32) if size0 is None else size0
-    gone, reason, staying = uncontrollable_events(live, volume, size0, keys("event", "contraction", month=month),
+    gone, reason, staying = uncontrollable_events(live, volume, size0, np.zeros(len(volume), np.float32),
+                                                  keys("event", "contraction", month=month),
                                                   env or EnvironmentConfig())
     exits = np.isin(live, gone)
     out = np.full(len(live), -1, np.int8)
@@ -175,12 +176,12 @@ def test_repeated_contractions_exit_once_volume_falls_below_the_share():
 def test_inactive_slots_never_exit_or_shrink():
     n = 100
     live, others = np.arange(0, n, 2), np.arange(1, n, 2)
-    volume, size0 = np.full(n, 10.0, np.float32), np.full(n, 10.0, np.float32)
-    gone, reason, staying = uncontrollable_events(live, volume, size0, keys("event", "contraction"),
+    volume, size0, grown = np.full(n, 10.0, np.float32), np.full(n, 10.0, np.float32), np.zeros(n, np.float32)
+    gone, reason, staying = uncontrollable_events(live, volume, size0, grown, keys("event", "contraction"),
                                                   EnvironmentConfig(p_closure=1.0))  # every live slot closes
     np.testing.assert_array_equal(gone, live)
     assert np.all(reason == code("closure")) and len(staying) == 0
-    gone, _, staying = uncontrollable_events(live, volume, size0, keys("event", "contraction"),
+    gone, _, staying = uncontrollable_events(live, volume, size0, grown, keys("event", "contraction"),
                                              EnvironmentConfig(p_contraction=1.0, contraction_exit_share=0.0,
                                                                **NO_EXITS))  # every live slot shrinks
     assert len(gone) == 0

@@ -285,7 +285,7 @@ def test_uncontrollable_events_are_the_numpy_events(w, env, k):
     acc = w.acc
     gone, reason, staying, volume = oracles.events(w.live, acc.volume, acc.size0, k, env)
     before = _copy(acc)
-    got = environment.uncontrollable_events(w.live, acc.volume, acc.size0, k, env)
+    got = environment.uncontrollable_events(w.live, acc.volume, acc.size0, acc.development, k, env)
     for name, actual, expected in zip(("gone", "reason", "staying"), got, (gone, reason, staying), strict=True):
         assert_same(actual, expected, name)
     assert_same(acc.volume, volume, "volume")

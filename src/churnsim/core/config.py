@@ -151,6 +151,22 @@ class EnvironmentConfig:
 
 
 @dataclass
+class EconomicsConfig:
+    """The economics of a long relationship (issue 18; Reichheld & Sasser 1990): an account buys more from its
+    supplier as the relationship ages, costs less to serve, and a delighted account brings new ones. Every effect is
+    off (0) by default: no B2B source gives its size for the shipped markets (mechanisms/economics.py)."""
+
+    spend_growth_per_year: float = _num(0.0, 0.0, 1.0, doc="growth of an account's purchases from its supplier per "
+                                        "year with it (compounded; account development), share")
+    spend_growth_years: int = _num(5, 0, 50, doc="years of tenure over which purchases grow; flat after")
+    cost_to_serve_decline_per_year: float = _p(0.0, doc="fall of the cost to serve an account per year with its "
+                                               "supplier (compounded), share")
+    cost_to_serve_floor: float = _p(0.5, doc="the cost to serve never falls below this share of its tier's cost")
+    referral_rate_per_year: float = _num(0.0, 0.0, 5.0, doc="new accounts a delighted account brings its supplier a "
+                                         "year (referred entrants join it without shopping around)")
+
+
+@dataclass
 class BehaviourConfig:
     """Experience, satisfaction and the switching decision (DESIGN §3.3 steps 2, 3, 6)."""
 
@@ -222,6 +238,7 @@ class MarketConfig:
     focal: SupplierConfig = field(default_factory=SupplierConfig)
     environment: EnvironmentConfig = field(default_factory=EnvironmentConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     salesforce: SalesForceConfig = field(default_factory=SalesForceConfig)
     parallel_trading: ParallelTradingConfig = field(default_factory=ParallelTradingConfig)
     threats: ThreatsConfig = field(default_factory=ThreatsConfig)

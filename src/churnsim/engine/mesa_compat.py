@@ -11,11 +11,14 @@ it. On Mesa ≥ 3.4 there is no ``Agent._ids`` and nothing is changed.
 from __future__ import annotations
 
 import itertools
+import logging
 import weakref
 
 import mesa
 
 __all__ = ["WeakCounters", "free_finished_models"]
+
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa's info lines would print with every model built
 
 
 class WeakCounters(weakref.WeakKeyDictionary):

@@ -8,7 +8,6 @@ checks nothing: it takes a :class:`~churnsim.engine.plan.RunPlan`, validated and
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import mesa
@@ -29,6 +28,7 @@ from churnsim.mechanisms import (
     choice,
     contagion,
     delivery,
+    economics,
     environment,
     parallel_trading,
     poaching,
@@ -37,16 +37,12 @@ from churnsim.mechanisms import (
     satisfaction,
     threats,
 )
-from churnsim.mechanisms.choice import choose_suppliers
 from churnsim.mechanisms.innovation import product_value
 from churnsim.mechanisms.money import FocalCosts, ledger_of, revenue
 from churnsim.mechanisms.reputation import reputation
 from churnsim.strategies import Market
 
 __all__ = ["MarketModel", "RunResult"]
-
-logging.getLogger("MESA").setLevel(logging.WARNING)
-
 
 class MarketModel(mesa.Model):
     """A B2B market of accounts, suppliers and salespeople, one step per month.
@@ -177,10 +173,10 @@ class MarketModel(mesa.Model):
     # ---- 1. environment --------------------------------------------------------------------------------------
     def environment(self) -> None:
         """Uncontrollable exits and contractions, then new accounts entering the market."""
-        acc, month = self.accounts, self.month
+        acc, month, cfg = self.accounts, self.month, self.cfg
         self.n_entered = self._entered_by(month)
         gone, reason, self.live = environment.uncontrollable_events(
-            self.live, acc.volume, acc.size0, self.keys(environment.STREAMS), self.cfg.market.environment)
+            self.live, acc.volume, acc.size0, acc.development, self.keys(environment.STREAMS), cfg.market.environment)
         acc.status[gone] = EXITED
         acc.exit_month[gone] = month
         acc.exit_reason[gone] = reason
@@ -191,9 +187,10 @@ class MarketModel(mesa.Model):
         # initial_market, are not entrants, even those whose history starts this month)
         entering = np.arange(self._entered_by(month - 1), self.n_entered)
         if len(entering):
-            chosen, _ = choose_suppliers(entering, acc, month, self.streams.key("entry.choice", month),
-                                         self.list_prices(), self.reputation(), self.sup.brand, self.present(),
-                                         self.cfg.market.behaviour, entering=True)
+            chosen, _ = choice.choose_suppliers(entering, acc, month, self.streams.key("entry.choice", month),
+                                                self.list_prices(), self.reputation(), self.sup.brand, self.present(),
+                                                cfg.market.behaviour, entering=True)
+            chosen = economics.refer(entering, chosen, acc, self.live, self.present(), self.streams, month, cfg.market)
             acc.status[entering] = ACTIVE
             self.live = np.concatenate([self.live, entering])  # entrants take the slots after every one before
             acc.first_supplier[entering] = chosen
@@ -281,7 +278,7 @@ class MarketModel(mesa.Model):
     def money(self) -> None:
         """Revenue, costs and profit of every supplier this month."""
         sup = self.sup
-        focal = FocalCosts(float(sup.unit_cost[0]), sup.cost_to_serve[0], self.cfg.market.discount_rate_per_year)
+        focal = FocalCosts.of(sup, self.cfg.market)
         taken = revenue(self.live, self.accounts, self.list_prices(), self.month, self.n_suppliers,
                         len(self.plan.components), focal)
         ledger = ledger_of(taken, sup.unit_cost, sup.cost_to_serve, self.recorder.acquired_by_tier(),
@@ -290,9 +287,10 @@ class MarketModel(mesa.Model):
         self.recorder.end_month(ledger, self.live, taken)
 
     def end_month(self) -> None:
-        """Relationships grow, a departed salesperson's pull fades, this month's flags clear."""
+        """Relationships grow (and accounts develop), a departed salesperson's pull fades, this month's flags clear."""
         relationships.grow(self.live, self.accounts, self.sup.relationship_selling, self.n_entered,
                            self.cfg.market.behaviour)
+        economics.develop(self.live, self.accounts, self.month, self.cfg.market.economics)
         self.accounts.rep_left[:] = False
         self.reps.tenure_months += 1
         self.month += 1

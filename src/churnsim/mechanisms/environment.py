@@ -24,14 +24,16 @@ EXIT_CODES = np.array([code("closure"), code("acquisition"), code("upstream_inte
 STREAMS = ("environment.event", "environment.contraction")
 
 
-def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarray, keys: tuple,
-                          env: EnvironmentConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarray, development: np.ndarray,
+                          keys: tuple, env: EnvironmentConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One month of uncontrollable events for the active slots ``live`` (ascending).
 
     Args:
         live: the active slots.
         volume: current monthly volume (k€) per slot, shrunk in place by contractions.
         size0: volume at entry (k€) per slot.
+        development: growth of volume with its supplier per slot (:mod:`~.economics`): the exit threshold grows with
+            it, so that developing an account does not make it less likely to exit by shrinking.
         keys: this month's keys of :data:`STREAMS`.
         env: event rates.
 
@@ -39,16 +41,16 @@ def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarra
         (gone, reason, staying): the slots that leave the market, their reason codes, and the rest of ``live``.
     """
     outcome = np.empty(len(live), np.int8)
-    _events(live, volume, size0, *keys, np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration]),
-            EXIT_CODES, env.p_contraction, env.contraction_factor, env.contraction_exit_share, code("contraction"),
-            outcome)
+    edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
+    _events(live, volume, size0, development, *keys, edges, EXIT_CODES, env.p_contraction, env.contraction_factor,
+            env.contraction_exit_share, code("contraction"), outcome)
     leaves = outcome >= 0
     return live[leaves], outcome[leaves], live[~leaves]
 
 
 @parallel_kernel
-def _events(live, volume, size0, k_event, k_contraction, edges, exit_codes, p_contraction, contraction_factor,
-            contraction_exit_share, contraction_code, outcome):
+def _events(live, volume, size0, development, k_event, k_contraction, edges, exit_codes, p_contraction,
+            contraction_factor, contraction_exit_share, contraction_code, outcome):
     """``outcome[j]``: the reason code with which ``live[j]`` leaves the market this month, or -1 if it stays."""
     factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
     for j in prange(len(live)):
@@ -60,5 +62,5 @@ def _events(live, volume, size0, k_event, k_contraction, edges, exit_codes, p_co
             outcome[j] = exit_codes[kind]
         elif unit(k_contraction, i) < p_contraction:
             volume[i] *= factor
-            if volume[i] < exit_share * size0[i]:
+            if volume[i] < exit_share * size0[i] * (np.float32(1) + development[i]):
                 outcome[j] = contraction_code

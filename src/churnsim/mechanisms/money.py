@@ -4,7 +4,8 @@ Rule, per supplier and month (k€): revenue is Σ volume × list price × (1 �
 (the discount: :mod:`~.pricing`; volume is in k€ at the market reference price);
 cost of goods is ``unit_cost × Σ volume``: per unit delivered, so a discount, a rebate or a price cut lowers revenue
 and never the cost of goods (the unit cost defaults to ``cogs_share × price``, the preset's margin at its own list
-price); cost to serve is a fixed amount per account and month by tier; winning an account costs
+price); cost to serve is a fixed amount per account and month by tier (falling with tenure when
+``market.economics`` says so, :mod:`~.economics`); winning an account costs
 ``acquisition_cost_multiple`` × its tier's annual cost to serve (about 5–6 × the cost of keeping it; Rosenberg &
 Czepiel 1984); profit = revenue − cogs − cost to serve − strategy spending − acquisition cost.
 The strategy's cost (``strategy_cost``) is its spending plus the revenue it concedes in discounts
@@ -20,9 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import prange
 
+from churnsim.core.config import MarketConfig
 from churnsim.core.jit import kernel, parallel_kernel
+from churnsim.mechanisms.economics import serve_factor
 from churnsim.mechanisms.pricing import conceded, share_off
 from churnsim.state.accounts import AccountTable
+from churnsim.state.suppliers import SupplierArrays
 
 __all__ = ["FocalCosts", "Ledger", "Month", "discount_factor", "ledger_of", "revenue", "revenue_of"]
 
@@ -33,16 +37,22 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
             n_components: int, focal_costs: FocalCosts) -> Month:
     """This month's revenue (k€) of the active slots ``live``, booked to the accounts' lifetime revenue and the focal
     firm's accounts' margin, and what the focal firm's strategy conceded in discounts (:func:`~.pricing.conceded`).
+    With a cost to serve falling with tenure (:mod:`~.economics`), also every supplier's cost to serve (k€).
     """
-    out, given, margin, by = (np.empty(len(live)), np.empty(len(live)), np.empty(len(live)),
-                              np.empty(len(live), np.int8))
+    out, given, margin, serve, by = (np.empty(len(live)), np.empty(len(live)), np.empty(len(live)),
+                                     np.empty(len(live)), np.empty(len(live), np.int8))
     present = float(discount_factor(month, focal_costs.discount_rate_per_year))
+    f = focal_costs
     _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
              acc.contract_discount, acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by,
-             acc.match_discount, acc.match_by, month, focal_costs.unit_cost, focal_costs.cost_to_serve, present,
-             acc.revenue_total, acc.revenue_focal, acc.margin_focal_npv, out, given, margin, by)
-    return Month(out, given, margin, *_totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers,
-                                      n_components))
+             acc.match_discount, acc.match_by, month, f.unit_cost, f.cost_to_serve, present, acc.since_month,
+             f.serve_decline_per_year, f.serve_floor, acc.revenue_total, acc.revenue_focal, acc.margin_focal_npv, out,
+             given, margin, serve, by)
+    totals = _totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers, n_components)
+    served = None
+    if f.serve_decline_per_year:  # else a tier's cost × its accounts (ledger_of), the same to the last bit as before
+        served = _served(live, acc.supplier, acc.tier, serve, f.all_cost_to_serve, n_suppliers)
+    return Month(out, given, margin, *totals, served)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,16 @@ class FocalCosts:
     unit_cost: float
     cost_to_serve: np.ndarray  # (3,)
     discount_rate_per_year: float
+    all_cost_to_serve: np.ndarray | None = None  # (K, 3) every supplier's, when it falls with tenure
+    serve_decline_per_year: float = 0.0  # market.economics (mechanisms/economics.py)
+    serve_floor: float = 1.0
+
+    @classmethod
+    def of(cls, sup: SupplierArrays, market: MarketConfig) -> FocalCosts:
+        """The focal firm's costs in ``market``, with every supplier's cost to serve when it falls with tenure."""
+        econ = market.economics
+        return cls(float(sup.unit_cost[0]), sup.cost_to_serve[0], market.discount_rate_per_year, sup.cost_to_serve,
+                   econ.cost_to_serve_decline_per_year, econ.cost_to_serve_floor)
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,7 @@ class Month:
     by_tier: np.ndarray  # (K, 3) active accounts by tier
     concessions: np.ndarray  # (K,) k€ of revenue given up to discounts the supplier's strategy granted
     conceded_by_component: np.ndarray  # (n_components,) k€, the focal firm's by component
+    cost_to_serve: np.ndarray | None = None  # (K,) k€, when it falls with tenure (else from by_tier)
 
 
 def revenue_of(acc: AccountTable, slots: np.ndarray, list_price: np.ndarray, month: int) -> np.ndarray:
@@ -92,11 +113,13 @@ def _revenue_at(slots, supplier, volume, list_price, discount, contract_end, con
 @parallel_kernel
 def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, contract_end, contract_discount,
              contract_by, promo_end, promo_discount, promo_by, match_discount, match_by, month, unit_cost,
-             cost_to_serve, present, revenue_total, revenue_focal, margin_focal_npv, out, given, margin, by):
+             cost_to_serve, present, since_month, serve_decline, serve_floor, revenue_total, revenue_focal,
+             margin_focal_npv, out, given, margin, serve, by):
     """Fills ``out`` (revenue), ``given`` (revenue conceded by the strategy: volume × list price × the share it
     concedes) and ``by`` (the component that conceded it, -1 none); in a reported month (≥ 0) adds the revenue to
     ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``, and its margin (``margin``: revenue −
-    ``unit_cost`` × volume − ``cost_to_serve`` of its tier) × ``present`` to ``margin_focal_npv``."""
+    ``unit_cost`` × volume − ``cost_to_serve`` of its tier × the share its tenure leaves, ``serve``) × ``present``
+    to ``margin_focal_npv``."""
     for j in prange(len(live)):
         i = live[j]
         off, strategy, grantor = conceded(i, month, discount, discount_by, contract_end, contract_discount,
@@ -106,9 +129,11 @@ def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, co
         out[j] = r
         given[j] = at_list * strategy
         by[j] = grantor
+        share = serve_factor(month - since_month[i], serve_decline, serve_floor)
+        serve[j] = share
         m = 0.0
         if supplier[i] == 0:
-            m = r - unit_cost * np.float64(volume[i]) - cost_to_serve[tier[i]]
+            m = r - unit_cost * np.float64(volume[i]) - cost_to_serve[tier[i]] * share
         margin[j] = m
         if month >= 0:
             revenue_total[i] += r
@@ -136,6 +161,16 @@ def _totals(live, supplier, tier, volume, revenue, given, by, n_suppliers, n_com
     return by_supplier, by_volume, by_tier, conceded, by_component
 
 
+@kernel
+def _served(live, supplier, tier, serve, cost_to_serve, n_suppliers):
+    """Every supplier's cost to serve its accounts this month (k€), each at the share its tenure leaves; slot order."""
+    out = np.zeros(n_suppliers)
+    for j in range(len(live)):
+        i = live[j]
+        out[supplier[i]] += cost_to_serve[supplier[i], tier[i]] * serve[j]
+    return out
+
+
 def ledger_of(taken: Month, unit_cost: np.ndarray, cost_to_serve: np.ndarray, acquired_tier_counts: np.ndarray,
               acquisition_cost_multiple: np.ndarray, strategy_cash: np.ndarray) -> Ledger:
     """One month's accounts per supplier (k€), from what it took (revenue, volume, accounts by tier, concessions).
@@ -155,7 +190,8 @@ def ledger_of(taken: Month, unit_cost: np.ndarray, cost_to_serve: np.ndarray, ac
     ledger = {
         "revenue": taken.revenue,
         "cogs": unit_cost * taken.volume,
-        "cost_to_serve": (taken.by_tier * cost_to_serve).sum(axis=1),
+        "cost_to_serve": (taken.by_tier * cost_to_serve).sum(axis=1) if taken.cost_to_serve is None
+        else taken.cost_to_serve,
         "strategy_cost": cash + taken.concessions,
         "concessions": taken.concessions,
         "acquisition_cost": (acquired_tier_counts * 12.0 * cost_to_serve).sum(axis=1)

@@ -36,6 +36,7 @@ class AccountTable:
     # state
     status: np.ndarray  # int8: NOT_YET, ACTIVE, EXITED
     volume: np.ndarray  # float32, current monthly volume, k€ at reference price
+    development: np.ndarray  # float32, growth of volume since it joined its supplier, share (0: none; economics)
     supplier: np.ndarray  # int8, -1 when not active
     rep: np.ndarray  # int32, salesperson slot serving it
     since_month: np.ndarray  # int32, month it joined its current supplier
@@ -104,6 +105,8 @@ class AccountTable:
         """
         self.supplier[slots] = to
         self.since_month[slots] = month
+        self.volume[slots] /= 1 + self.development[slots]  # what it buys grows again from its base (economics)
+        self.development[slots] = 0
         self.rep[slots] = rep
         self.mem[slots] = memory
         self.contract_end[slots] = NO_CONTRACT
@@ -145,7 +148,7 @@ class AccountTable:
 # Initial value, dtype and trailing shape of every state and outcome column (all but the fixed attributes).
 _STATE: dict[str, tuple] = {
     "status": (NOT_YET, np.int8, ()), "supplier": (-1, np.int8, ()), "rep": (-1, np.int32, ()),
-    "since_month": (0, np.int32, ()), "contract_end": (NO_CONTRACT, np.int32, ()),
+    "since_month": (0, np.int32, ()), "development": (0, np.float32, ()), "contract_end": (NO_CONTRACT, np.int32, ()),
     "exit_penalty_months": (0, np.float32, ()), "discount": (0, np.float32, ()),
     "contract_discount": (0, np.float32, ()), "points_months": (0, np.float32, ()), "mem": (0, np.float32, (3,)),
     "satisfaction": (0, np.float32, ()), "reported": (3, np.int8, ()), "complaint_weight": (0, np.float32, ()),
