@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/install.stamp
 # Optional extras installed with the package: explore brings EMA Workbench (churnsim-explore's PRIM and CART, whose
-# tests must not skip); `make test EXTRAS=dev,slurm,explore,ray` adds Ray (~400 MB), as CI does.
-EXTRAS ?= dev,slurm,explore
+# tests must not skip); app brings the workbench (churnsim-app: Solara, Mesa's SolaraViz, playwright for its browser
+# tests); `make test EXTRAS=dev,slurm,explore,app,ray` adds Ray (~400 MB), as CI does.
+EXTRAS ?= dev,slurm,explore,app
 
-.PHONY: demo test test-fast lint golden bench bench-sweep bench-memory experiments
+.PHONY: demo app test test-fast lint golden bench bench-sweep bench-memory experiments
 .DEFAULT_GOAL := test
 
 $(BIN)/python:
@@ -23,6 +24,12 @@ demo: $(INSTALLED)
 	rm -rf outputs/demo
 	$(BIN)/churnsim -m +experiment=strategy_comparison n_accounts=5000 hydra.sweep.dir=outputs/demo
 	$(BIN)/churnsim-report outputs/demo
+
+## app: the workbench in the browser, http://127.0.0.1:8765/ (HOST=0.0.0.0 PORT=9000 make app to change; Ctrl-C stops)
+HOST ?= 127.0.0.1
+PORT ?= 8765
+app: $(INSTALLED)
+	$(BIN)/churnsim-app --host $(HOST) --port $(PORT)
 
 ## test: every test tier, slow calibration tests included (what CI runs)
 test: $(INSTALLED)

@@ -18,3 +18,8 @@ def small_config(**overrides) -> RunConfig:
 @pytest.fixture
 def small() -> RunConfig:
     return small_config()
+
+
+def pytest_configure(config):
+    # The workbench's tests in a real headless Chromium (tests/test_workbench_browser.py); CI runs them.
+    config.addinivalue_line("markers", "browser: drives the workbench (churnsim-app) in a headless Chromium")

@@ -1,0 +1,3 @@
+from churnsim.workbench.cli import main
+
+main()
