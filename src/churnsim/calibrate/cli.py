@@ -1,11 +1,12 @@
-"""The ``churnsim-calibrate SPEC [--out DIR] [--trials N]`` command.
+"""The ``churnsim-calibrate SPEC [--out DIR] [--trials N] [--jobs N]`` command.
 
 Runs (or continues) the calibration of SPEC into DIR (default ``calibrations/<spec name>``) until N trials (default:
-the spec's ``trials``) are complete, then writes ``trials.csv``, ``fit.csv``, ``fit.png`` and the calibrated preset
-``market/calibrated.yaml`` (see :mod:`churnsim.calibrate.results`). Bad input — a spec with an unknown key, a value out
-of range, a missing or malformed CSV, a journal of another spec — stops it with one line on stderr and exit status
-2, before any trial runs. Ctrl-C stops it with exit status 130; the same command continues it.
-"""
+the spec's ``trials``) are complete, each trial's replicates in ``--jobs`` worker processes (default 1; 0: one per
+core; the results are the same for any number), then writes ``trials.csv``, ``fit.csv``, ``fit.png`` and the
+calibrated preset ``market/calibrated.yaml`` (see :mod:`churnsim.calibrate.results`). Bad input — a spec with an
+unknown key, a value out of range, a missing or malformed CSV or account list, a journal of another spec — stops it
+with one line on stderr and exit status 2, before any trial runs. Ctrl-C stops it with exit status 130; the same
+command continues it."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ __all__ = ["calibrate", "main"]
 
 
 def calibrate(spec_path: str | Path, out: str | Path, trials: int | None = None, command: str | None = None,
-              report=print) -> Path:
+              report=print, jobs: int = 1) -> Path:
     """Run or continue the calibration of ``spec_path`` into ``out``; return the calibrated preset's path.
 
     Args:
@@ -35,6 +36,8 @@ def calibrate(spec_path: str | Path, out: str | Path, trials: int | None = None,
         trials: total complete trials wanted (default: the spec's ``trials``).
         command: how the calibration was started, for the preset's header (default: ``churnsim-calibrate SPEC``).
         report: called with one progress line per trial.
+        jobs: worker processes running a trial's replicates (1: in this process; 0: one per core); the outputs are
+            the same for any value.
 
     Raises:
         ConfigError: bad input (the message is one line naming the key, its value and what is allowed).
@@ -43,6 +46,8 @@ def calibrate(spec_path: str | Path, out: str | Path, trials: int | None = None,
     total = spec.trials if trials is None else trials
     if total < 1:
         raise ConfigError(f"--trials = {total}: must be a whole number ≥ 1")
+    if jobs < 0:
+        raise ConfigError(f"--jobs = {jobs}: must be a whole number ≥ 0 (0: one per core)")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out = {str(out)!r}: exists and is not a directory")
@@ -52,10 +57,10 @@ def calibrate(spec_path: str | Path, out: str | Path, trials: int | None = None,
         raise ConfigError(f"--out = {str(out)!r}: cannot be created ({err.strerror})") from err
     study = open_study(spec, out / spec.journal)
     clear_outputs(out)
-    trials_done = run_trials(study, spec, total, report)
+    trials_done = run_trials(study, spec, total, report, jobs)
     best = min(trials_done, key=lambda t: t.value)
     report(f"before (base config): evaluating {spec.replicates} replicates")
-    before = evaluate(spec, spec.base)
+    before = evaluate(spec, spec.base, jobs)
     return write_outputs(out, spec, study.get_trials(deepcopy=False), best, before,
                          command or f"churnsim-calibrate {spec_path}")
 
@@ -67,10 +72,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("spec", metavar="SPEC", help="calibration spec (YAML), e.g. conf/calibration/small.yaml")
     parser.add_argument("--out", metavar="DIR", help="output directory (default: calibrations/<spec file name>)")
     parser.add_argument("--trials", metavar="N", type=int, help="total complete trials (default: the spec's trials)")
+    parser.add_argument("--jobs", metavar="N", type=int, default=1,
+                        help="worker processes running each trial's replicates (default 1; 0: one per core); the "
+                             "results are the same for any number")
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else Path("calibrations") / Path(args.spec).stem
     try:
-        preset = calibrate(args.spec, out, args.trials)
+        preset = calibrate(args.spec, out, args.trials, jobs=args.jobs)
     except ConfigError as err:
         _stop(str(err), 2)
     except KeyboardInterrupt:

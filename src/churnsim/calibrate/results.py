@@ -5,10 +5,12 @@ preset last, so a calibration that was stopped never leaves a file that looks co
 
 - ``trials.csv``: one row per trial in the journal: ``number``, ``state``, ``loss``, ``loss_se`` (replicate
   noise: standard error of the mean loss), ``seconds``, then one column per fitted parameter;
-- ``fit.csv``: target by target and point (survival year, or empty for a scalar target): ``observed``,
-  ``before`` (the base config) and ``after`` (the best trial), each the mean over the replicates with its standard
-  error (``before_se``, ``after_se``); the last row is the loss itself;
-- ``fit.png``: the survival curve observed, before and after (± 2 standard errors), and the scalar targets;
+- ``fit.csv``: target by target and point (``point``: survival or history year, empty for a scalar target;
+  ``tier``: the history's tier, empty for the other targets): ``observed``, ``before`` (the base config) and
+  ``after`` (the best trial), each the mean over the replicates with its standard error (``before_se``,
+  ``after_se``); the last row is the loss itself;
+- ``fit.png``: the survival curve and the churn by year and tier observed, before and after (± 2 standard errors),
+  and the scalar targets;
 - ``market/calibrated.yaml``: the calibrated market preset, which ``churnsim`` takes as it is:
   ``churnsim --config-dir <output dir> market=calibrated`` (its ``name``, written to every output table's ``market``
   column, is the spec's ``name``; the file name is fixed because Hydra would pick a preset of that name in
@@ -35,6 +37,7 @@ from optuna.trial import FrozenTrial
 
 from churnsim.calibrate.objective import Evaluation
 from churnsim.calibrate.spec import CalibrationSpec
+from churnsim.core.codes import TIERS
 from churnsim.core.config import MarketConfig
 
 __all__ = ["OUTPUT_FILES", "PRESET", "clear_outputs", "fit_table", "preset_path", "trials_table", "write_outputs"]
@@ -72,9 +75,10 @@ def fit_table(spec: CalibrationSpec, before: Evaluation, best: FrozenTrial) -> p
     for t in spec.targets:
         after, after_se = best.user_attrs["simulated"][t.name], best.user_attrs["simulated_se"][t.name]
         for j, point in enumerate(t.points):
-            rows.append({"target": t.name, "point": point, "observed": t.observed[j], "before": before.mean(t.name)[j],
+            rows.append({"target": t.name, "point": point, "tier": t.tiers[j] if t.tiers else None,
+                         "observed": t.observed[j], "before": before.mean(t.name)[j],
                          "before_se": before.se(t.name)[j], "after": after[j], "after_se": after_se[j]})
-    rows.append({"target": "loss", "point": None, "observed": None, "before": before.loss,
+    rows.append({"target": "loss", "point": None, "tier": None, "observed": None, "before": before.loss,
                  "before_se": before.loss_se, "after": best.value, "after_se": best.user_attrs["loss_se"]})
     table = pd.DataFrame(rows)
     table["point"] = table["point"].astype("Int64")
@@ -134,44 +138,60 @@ def _header(spec: CalibrationSpec, best: FrozenTrial, n_complete: int, command: 
         f"Targets: {targets}. Fitted in: {' '.join(spec.base_overrides)}.",
         f"Fitted (search bounds): {fitted}.",
         "Every other market setting is the base config's; those not listed are the defaults of churnsim/config.py.",
-        f"Use: churnsim --config-dir <the calibration's output directory> market={PRESET}",
+        f"Use: churnsim --config-dir <the calibration's output directory> market={PRESET}"
+        + (" accounts_file=<the account list> 'privacy_salt=<its salt>' burn_in_months=0 (it was fitted around "
+           f"{spec.account_list['rows']} accounts, SHA-256 {spec.account_list['sha256'][:12]}…)"
+           if spec.account_list else ""),
     ]
     return "".join(f"# {part}\n" for line in lines for part in textwrap.wrap(line, 116, subsequent_indent="  "))
 
 
 # ---- the figure ------------------------------------------------------------------------------------------------
 def _figure(fit: pd.DataFrame, spec: CalibrationSpec, path: Path) -> None:
-    survival = fit[fit["target"] == "survival"]
-    scalars = fit[~fit["target"].isin(["survival", "loss"])]
-    panels = [name for name, rows in (("survival", survival), ("scalars", scalars)) if len(rows)]
-    fig = Figure(figsize=(6.5 * len(panels), 4.5))
+    """One panel for survival, one per tier of the history, one for the scalar targets (those the spec has)."""
+    history = fit[fit["target"] == "churn_by_tier"]
+    panels = [("survival", fit[fit["target"] == "survival"]),
+              *((tier, history[history["tier"] == tier]) for tier in TIERS),
+              ("scalars", fit[~fit["target"].isin(["survival", "churn_by_tier", "loss"])])]
+    panels = [(name, rows) for name, rows in panels if len(rows)]
+    top = max(history[["observed", "before", "after"]].max().max() * 1.25, 0.05) if len(history) else None
+    fig = Figure(figsize=(5.5 * len(panels), 4.5))
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(panels), squeeze=False)
-    for ax, panel in zip(axes[0], panels, strict=True):
+    for ax, (panel, rows) in zip(axes[0], panels, strict=True):
         if panel == "survival":
-            years = survival["point"].to_numpy(dtype=float)
-            ax.plot(years, survival["observed"], "ko", label="observed")
-            for column, colour in (("before", "tab:grey"), ("after", "tab:blue")):
-                centre, se = survival[column].to_numpy(), survival[f"{column}_se"].to_numpy()
-                ax.plot(years, centre, color=colour, label=f"{column} (base)" if column == "before" else "after (best)")
-                ax.fill_between(years, centre - 2 * se, centre + 2 * se, color=colour, alpha=0.2, linewidth=0)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set(xlabel="year", ylabel="% of the cohort still a customer", ylim=(0, 102),
+            _curves(ax, rows)
+            ax.set(ylabel="% of the cohort still a customer", ylim=(0, 102),
                    title="Cohort survival (band: ± 2 s.e. over replicates)")
-            ax.legend()
+        elif panel in TIERS:
+            _curves(ax, rows)
+            ax.set(ylabel="share of the tier's customers lost in the year", ylim=(0, top),
+                   title=f"Churn of {panel} accounts (band: ± 2 s.e.)")
         else:
-            x = range(len(scalars))
-            ax.bar([i - 0.27 for i in x], scalars["observed"], 0.27, color="black", label="observed")
-            ax.bar(x, scalars["before"], 0.27, yerr=2 * scalars["before_se"], color="tab:grey", label="before (base)")
-            ax.bar([i + 0.27 for i in x], scalars["after"], 0.27, yerr=2 * scalars["after_se"], color="tab:blue",
+            x = range(len(rows))
+            ax.bar([i - 0.27 for i in x], rows["observed"], 0.27, color="black", label="observed")
+            ax.bar(x, rows["before"], 0.27, yerr=2 * rows["before_se"], color="tab:grey", label="before (base)")
+            ax.bar([i + 0.27 for i in x], rows["after"], 0.27, yerr=2 * rows["after_se"], color="tab:blue",
                    label="after (best)")
-            ax.set_xticks(list(x), scalars["target"].tolist())
+            ax.set_xticks(list(x), rows["target"].tolist())
             ax.set(ylabel="share", title="Scalar targets (bars: ± 2 s.e.)")
-            ax.legend()
+        ax.legend()
     loss = fit[fit["target"] == "loss"].iloc[0]
     fig.suptitle(f"{spec.name}: loss {loss['before']:.3g} before, {loss['after']:.3g} ± {loss['after_se']:.2g} after")
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=110)
+
+
+def _curves(ax, rows: pd.DataFrame) -> None:
+    """Observed points, and the before and after curves with ± 2 s.e. bands, over the rows' years."""
+    years = rows["point"].to_numpy(dtype=float)
+    ax.plot(years, rows["observed"], "ko", label="observed")
+    for column, colour in (("before", "tab:grey"), ("after", "tab:blue")):
+        centre, se = rows[column].to_numpy(dtype=float), rows[f"{column}_se"].to_numpy(dtype=float)
+        ax.plot(years, centre, ".-", color=colour, label="before (base)" if column == "before" else "after (best)")
+        ax.fill_between(years, centre - 2 * se, centre + 2 * se, color=colour, alpha=0.2, linewidth=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("year")
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:

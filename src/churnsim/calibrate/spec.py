@@ -1,9 +1,9 @@
 """The calibration spec: a YAML file naming the base config, the parameters to fit and the targets to fit them to.
 
 Read and checked at the door (:func:`load_spec`): an unknown key, a parameter that is not a number of
-:class:`~churnsim.core.config.RunConfig`, bounds outside the field's allowed range, a missing or malformed survival CSV
-raise :class:`~churnsim.core.config.ConfigError` naming the key, the value and what is allowed. Everything after that
-works on the typed :class:`CalibrationSpec`. The keys, with their defaults::
+:class:`~churnsim.core.config.RunConfig`, bounds outside the field's allowed range, a missing or malformed survival or
+history CSV, a bad account list raise :class:`~churnsim.core.config.ConfigError` naming the key, the value and what is
+allowed. Everything after that works on the typed :class:`CalibrationSpec`. The keys, with their defaults::
 
     name: calibrated                 # market.name of the calibrated preset (its `market` column in run outputs)
     base:                            # the world the parameters are fitted in, composed like `churnsim ...` would
@@ -11,28 +11,35 @@ works on the typed :class:`CalibrationSpec`. The keys, with their defaults::
       competitors: passive
       strategy: baseline
       overrides: []                  # more `key=value` overrides, e.g. market.environment.p_closure=0.002
-      n_accounts: 10000
-      months: 60                     # default: 12 × the survival CSV's last year when there is one
-      burn_in_months: 24
+      accounts_file: null            # the firm's account list (CSV or Parquet), relative to the spec file: its rows
+                                     # are the focal firm's accounts at month 0 in every trial
+      privacy_salt: null             # required with accounts_file, e.g. '${oc.env:CHURNSIM_SALT}'
+      n_accounts: 10000              # not with accounts_file (the list sets the market's size)
+      months: 60                     # default: 12 × the last year of the survival or history CSV when there is one
+      burn_in_months: 24             # default 0 with accounts_file (the only value it allows)
       seed: 0                        # root seed; replicate r of every trial uses (seed, r): common random numbers
     parameters:                      # market.* numbers to fit, with their search bounds
       market.accounts.propensity_alpha: {low: 0.2, high: 3.0, log: true}
     targets:                         # at least one of:
       annual_churn_rate: {value: 0.18, weight: 1.0, scale: 0.01}       # summary key annual_churn_rate
       uncontrollable_share: {value: 0.6, weight: 1.0, scale: 0.05}     # 1 - churn_controllable_share
+      revenue_retention: {value: 0.9, weight: 1.0, scale: 0.01}        # summary key revenue_retention_annual
       survival: {csv: regular.csv, weight: 1.0, scale: 1.0}           # year,pct_alive; scale in percentage points
+      churn_by_tier: {csv: history.csv, weight: 1.0, scale: 0.01}     # year,tier,churn_rate (calibrate.history)
     trials: 50                       # total COMPLETE trials (a re-run continues up to it)
     replicates: 3                    # ≥ 2, so that each trial reports its own noise
     sampler_seed: 0                  # seed of the TPE sampler
     journal: journal.log             # Optuna journal file, relative to the output directory
 
-Only ``market.*`` fields can be fitted, because the result is a market preset; a survival CSV path is relative to
-the spec file.
+Only ``market.*`` fields can be fitted, because the result is a market preset; CSV paths and the account list's path
+(``base.accounts_file``, or ``accounts_file=`` in ``base.overrides``) are relative to the spec file. The salt never
+reaches an output: the spec keeps only the start of its hash.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import typing
 from dataclasses import dataclass
@@ -43,23 +50,35 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from churnsim.calibrate.history import read_history
 from churnsim.core.cli_errors import BAD_INPUT, explain, unknown_key
 from churnsim.core.config import ConfigError, RunConfig
 from churnsim.core.hydra_schemas import load_config
+from churnsim.state.account_list import read_account_list
 
-__all__ = ["CalibrationSpec", "Parameter", "SCALAR_TARGETS", "Target", "load_spec"]
+__all__ = ["CSV_TARGETS", "CalibrationSpec", "Parameter", "SCALAR_TARGETS", "Target", "load_spec"]
 
 SCALAR_TARGETS = {
     "annual_churn_rate": "the focal firm's departures a year over its mean active accounts (summary.json)",
     "uncontrollable_share": "share of the focal firm's departures outside its control (1 - churn_controllable_share)",
+    "revenue_retention": "revenue from the focal firm's month-0 customers, last month over first, a year "
+                         "(summary.json's revenue_retention_annual)",
 }
-"""Scalar targets: name → what is measured. Each is a share in [0, 1]."""
+"""Scalar targets: name → what is measured. Each is a share in [0, 1], but revenue retention, which growing
+customers can take above 1 (at most 2)."""
 
-_DEFAULT_SCALE = {"annual_churn_rate": 0.01, "uncontrollable_share": 0.05, "survival": 1.0}
-"""Default standardising scales: 1 point of annual churn, 5 points of the uncontrollable share, 1 survival point."""
+CSV_TARGETS = ("survival", "churn_by_tier")
+"""Targets read from a CSV file: a cohort's survival curve, the firm's churn by year and tier."""
+
+_SCALAR_MAX = {"revenue_retention": 2.0}
+_DEFAULT_SCALE = {"annual_churn_rate": 0.01, "uncontrollable_share": 0.05, "revenue_retention": 0.01,
+                  "survival": 1.0, "churn_by_tier": 0.01}
+"""Default standardising scales: 1 point of annual churn, 5 points of the uncontrollable share, 1 point of revenue
+retention, 1 survival point, 1 point of a tier's churn rate."""
 
 _TOP_KEYS = ("name", "base", "parameters", "targets", "trials", "replicates", "sampler_seed", "journal")
-_BASE_KEYS = ("market", "competitors", "strategy", "overrides", "n_accounts", "months", "burn_in_months", "seed")
+_BASE_KEYS = ("market", "competitors", "strategy", "overrides", "accounts_file", "privacy_salt", "n_accounts", "months",
+              "burn_in_months", "seed")
 _PARAMETER_KEYS = ("low", "high", "log")
 
 
@@ -76,13 +95,15 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Target:
-    """An observed target: ``observed`` values at ``points`` (survival years; ``(None,)`` for a scalar)."""
+    """An observed target: ``observed`` values at ``points`` (survival or history years; ``(None,)`` for a scalar),
+    and for ``churn_by_tier`` each point's tier (``tiers``, one per point)."""
 
     name: str
     observed: tuple[float, ...]
     points: tuple[int | None, ...]
     weight: float
     scale: float
+    tiers: tuple[str, ...] = ()
 
     @property
     def is_survival(self) -> bool:
@@ -102,10 +123,11 @@ class CalibrationSpec:
     replicates: int
     sampler_seed: int
     journal: str
+    account_list: dict[str, Any] | None = None  # the account list's sha256 and rows (base.accounts_file)
 
     @property
-    def survival_years(self) -> int:
-        """The last survival year observed (0 without a survival target)."""
+    def years(self) -> int:
+        """The last year a survival or history target looks at (0 without either)."""
         return _last_year(self.targets)
 
 
@@ -127,37 +149,84 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     if not isinstance(name, str) or not name.isidentifier():
         raise ConfigError(f"name = {name!r}: must be a name of letters, digits and _ (a market preset's name)")
     targets = _targets(raw["targets"], path.parent)
-    base, overrides = _base(raw.get("base") or {}, _last_year(targets))
+    base, overrides = _base(raw.get("base") or {}, _last_year(targets), path.parent)
     return CalibrationSpec(
         name=name, base=base, base_overrides=overrides, parameters=_parameters(raw["parameters"]), targets=targets,
         trials=_integer("trials", raw.get("trials", 50), 1),
         replicates=_integer("replicates", raw.get("replicates", 3), 2),
-        sampler_seed=_integer("sampler_seed", raw.get("sampler_seed", 0), 0), journal=_journal(raw.get("journal")))
+        sampler_seed=_integer("sampler_seed", raw.get("sampler_seed", 0), 0), journal=_journal(raw.get("journal")),
+        account_list=_account_list(base))
 
 
 def _last_year(targets: list[Target]) -> int:
-    return max((int(t.points[-1]) for t in targets if t.is_survival), default=0)
+    return max((max(t.points) for t in targets if t.name in CSV_TARGETS), default=0)
 
 
 # ---- sections ------------------------------------------------------------------------------------------------
-def _base(raw: Any, survival_years: int) -> tuple[RunConfig, list[str]]:
-    """Compose the base config as ``churnsim`` would, from the group options, the overrides and the run size."""
+def _base(raw: Any, years: int, spec_dir: Path) -> tuple[RunConfig, list[str]]:
+    """Compose the base config as ``churnsim`` would, from the group options, the overrides and the run size.
+
+    Returns the config (its account list's path resolved against ``spec_dir``) and the overrides as the spec gives
+    them, the salt replaced by the start of its hash (they are recorded in the journal and the preset's header).
+    """
     _mapping("base", raw, _BASE_KEYS)
     extra = raw.get("overrides", [])
     if not isinstance(extra, list) or not all(isinstance(o, str) and "=" in o for o in extra):
         raise ConfigError(f"base.overrides = {extra!r}: must be a list of key=value strings")
-    default_months = 12 * survival_years if survival_years else 60
-    sizes = {"n_accounts": 10_000, "months": default_months, "burn_in_months": 24, "seed": 0}
-    overrides = [f"{group}={raw[group]}" for group in ("market", "competitors", "strategy") if group in raw]
-    overrides += [f"{key}={raw.get(key, default)}" for key, default in sizes.items()] + list(extra)
+    head = [f"{group}={raw[group]}" for group in ("market", "competitors", "strategy") if group in raw]
+    head += [f"{key}={raw[key]}" for key in ("accounts_file", "privacy_salt") if raw.get(key) is not None]
+    own = [o for o in head + extra if _key_of(o) == "accounts_file"]
+    if len(own) > 1:
+        raise ConfigError(f"base: accounts_file given {len(own)} times ({', '.join(own)}); set it in one place, "
+                          "base.accounts_file")
+    if own and "n_accounts" in raw:
+        raise ConfigError(f"base.n_accounts = {raw['n_accounts']!r}: not with an account list (accounts_file), "
+                          "whose rows ÷ the focal firm's share set the market's size; leave n_accounts out")
+    sizes = {"n_accounts": 10_000, "months": 12 * years if years else 60, "burn_in_months": 0 if own else 24,
+             "seed": 0}
+    overrides = head + [f"{key}={raw.get(key, default)}" for key, default in sizes.items()
+                        if not (own and key == "n_accounts")] + list(extra)
+    composed = [_resolved(o, spec_dir) if _key_of(o) == "accounts_file" else o for o in overrides]
     try:
-        cfg = load_config(overrides)
+        cfg = load_config(composed)
     except BAD_INPUT as err:
         raise ConfigError(f"base: {explain(err, overrides)}") from err
-    if cfg.months < 12 * survival_years:
-        raise ConfigError(f"base.months = {cfg.months}: must be ≥ {12 * survival_years} (12 × the survival CSV's "
-                          f"last year, {survival_years})")
-    return cfg, overrides
+    if cfg.months < 12 * years:
+        raise ConfigError(f"base.months = {cfg.months}: must be ≥ {12 * years} (12 × the last year of the survival "
+                          f"or history CSV, {years})")
+    return cfg, [_hidden(o, cfg) if _key_of(o) == "privacy_salt" else o for o in overrides]
+
+
+def _key_of(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _resolved(override: str, spec_dir: Path) -> str:
+    """``accounts_file=PATH`` with a relative PATH made relative to the spec file's folder (quoted for Hydra)."""
+    key, value = override.split("=", 1)
+    value = value.strip("'\"")
+    if not value or value == "null" or value.startswith("$"):
+        return override
+    path = str(spec_dir / value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"{key}='{path}'"
+
+
+def _hidden(override: str, cfg: RunConfig) -> str:
+    """``privacy_salt=...`` as the journal and the preset may record it: the start of the salt's hash."""
+    if cfg.privacy_salt is None:
+        return override
+    return f"privacy_salt=sha256:{hashlib.sha256(cfg.privacy_salt.encode()).hexdigest()[:12]}"
+
+
+def _account_list(cfg: RunConfig) -> dict[str, Any] | None:
+    """Read and check the base config's account list, once, before any trial; its SHA-256 and row count."""
+    if cfg.accounts_file is None:
+        return None
+    try:
+        accounts = read_account_list(cfg.accounts_file, cfg.privacy_salt, cfg.market.accounts.n_regions)
+    except ConfigError as err:
+        raise ConfigError(f"base: {err}") from err
+    return {"sha256": accounts.sha256, "rows": len(accounts)}
 
 
 def _parameters(raw: Any) -> list[Parameter]:
@@ -214,22 +283,25 @@ def _field_of(path: str) -> tuple[dict, type]:
 
 
 def _targets(raw: Any, spec_dir: Path) -> list[Target]:
-    allowed = (*SCALAR_TARGETS, "survival")
+    allowed = (*SCALAR_TARGETS, *CSV_TARGETS)
     _mapping("targets", raw, allowed)
     if not raw:
         raise ConfigError(f"targets = {raw!r}: must name at least one of {', '.join(allowed)}")
     targets = []
     for name, body in raw.items():
         where = f"targets.{name}"
-        keys = ("csv", "weight", "scale") if name == "survival" else ("value", "weight", "scale")
+        keys = ("csv", "weight", "scale") if name in CSV_TARGETS else ("value", "weight", "scale")
         _mapping(where, body, keys, required=keys[:1])
         weight = _number(f"{where}.weight", body.get("weight", 1.0), 0.0, None)
         scale = _number(f"{where}.scale", body.get("scale", _DEFAULT_SCALE[name]), 0.0, None, strict=True)
         if name == "survival":
             years, pct = _survival_csv(f"{where}.csv", body["csv"], spec_dir)
             targets.append(Target(name, tuple(pct), tuple(years), weight, scale))
+        elif name == "churn_by_tier":
+            history = read_history(f"{where}.csv", body["csv"], spec_dir)
+            targets.append(Target(name, history.churn_rates, history.years, weight, scale, history.tiers))
         else:
-            value = _number(f"{where}.value", body["value"], 0.0, 1.0)
+            value = _number(f"{where}.value", body["value"], 0.0, _SCALAR_MAX.get(name, 1.0))
             targets.append(Target(name, (value,), (None,), weight, scale))
     return targets
 

@@ -37,15 +37,22 @@ STUDY_NAME = "churnsim-calibrate"
 
 
 def fingerprint(spec: CalibrationSpec) -> dict[str, Any]:
-    """What makes two calibrations the same study: all of the spec but its total number of trials and its name."""
-    return {
-        "base": spec.base_overrides,
+    """What makes two calibrations the same study: all of the spec but its total number of trials and its name (and
+    of an account list, its content: SHA-256 and rows, not its path or the salt, which changes no result)."""
+    found = {
+        "base": [o for o in spec.base_overrides if o.split("=", 1)[0].lstrip("+~") not in ("accounts_file",
+                                                                                           "privacy_salt")],
         "parameters": {p.path: [p.low, p.high, p.log] for p in spec.parameters},
-        "targets": {t.name: {"observed": list(t.observed), "weight": t.weight, "scale": t.scale}
+        "targets": {t.name: {"observed": list(t.observed), "weight": t.weight, "scale": t.scale,
+                             **({"points": [f"{y} {tier}" for y, tier in zip(t.points, t.tiers, strict=True)]}
+                                if t.tiers else {})}
                     for t in spec.targets},
         "replicates": spec.replicates,
         "sampler_seed": spec.sampler_seed,
     }
+    if spec.account_list is not None:
+        found["accounts_file"] = spec.account_list
+    return found
 
 
 def open_study(spec: CalibrationSpec, journal: Path) -> optuna.Study:
@@ -80,13 +87,14 @@ def complete_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 
 def run_trials(study: optuna.Study, spec: CalibrationSpec, total: int,
-               report: Callable[[str], None] = print) -> list[FrozenTrial]:
+               report: Callable[[str], None] = print, jobs: int = 1) -> list[FrozenTrial]:
     """Run trials until ``total`` are COMPLETE; return the complete trials.
 
-    Each trial's parameters are applied to the base config, which is run for replicates 0..R−1; its value is the
-    mean loss, and its user attributes hold the noise (``loss_se``) and every target's simulated mean and standard
-    error (``simulated``, ``simulated_se``). A trial interrupted (Ctrl-C) is marked FAIL before the interrupt goes
-    on.
+    Each trial's parameters are applied to the base config, which is run for replicates 0..R−1 (in ``jobs`` worker
+    processes: the results do not depend on it); its value is the mean loss, and its user attributes hold the noise
+    (``loss_se``) and every target's simulated mean and standard error (``simulated``, ``simulated_se``). A trial
+    interrupted (Ctrl-C) or refused (a history tier with no customers in the run) is marked FAIL before the
+    exception goes on.
     """
     distributions = _distributions(spec)
     done = len(complete_trials(study))
@@ -97,7 +105,7 @@ def run_trials(study: optuna.Study, spec: CalibrationSpec, total: int,
             trial = study.ask(distributions)
         started = time.perf_counter()
         try:
-            ev = evaluate(spec, with_values(spec.base, spec.parameters, trial.params))
+            ev = evaluate(spec, with_values(spec.base, spec.parameters, trial.params), jobs)
         except BaseException:
             study.tell(trial, state=TrialState.FAIL)
             raise
