@@ -156,9 +156,14 @@ def experience(live: np.ndarray, acc, list_price: np.ndarray, month: int, key: n
 # ---- churnsim.mechanisms.environment ------------------------------------------------------------------------
 
 def uncontrollable_events(active: np.ndarray, volume: np.ndarray, size0: np.ndarray, u_event: np.ndarray,
-                          u_contraction: np.ndarray, env: EnvironmentConfig) -> tuple[np.ndarray, np.ndarray]:
+                          u_contraction: np.ndarray, env: EnvironmentConfig, tier: np.ndarray | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """Oracle of one month of ``environment._events`` over a mask: (exits, reason or -1); ``volume`` in place."""
-    edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
+    tier = np.ones(len(active), np.int8) if tier is None else tier  # regular: the rates as given
+    factor = np.array([env.exit_factor_key, 1.0, env.exit_factor_small])[tier]
+    edges = [np.cumsum(np.stack([np.full(len(active), p) * factor for p in
+                                 (env.p_closure, env.p_acquisition, env.p_upstream_integration)]), axis=0)[k]
+             for k in range(3)]
     kind = sum((u_event >= edge).astype(np.int8) for edge in edges)  # 0, 1, 2 = an exit of that kind; 3 = none
     reason = np.full(len(active), -1, dtype=np.int8)
     exits = active & (kind < 3)
@@ -171,14 +176,15 @@ def uncontrollable_events(active: np.ndarray, volume: np.ndarray, size0: np.ndar
 
 
 def events(live: np.ndarray, volume: np.ndarray, size0: np.ndarray, keys: tuple, env: EnvironmentConfig,
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           tier: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Oracle of ``environment._events``: (gone, reason, staying, volume after the month) for ``live`` ascending
     (the old ``MarketModel.environment``, numpy branch)."""
     n = len(volume)
     active = np.zeros(n, bool)
     active[live] = True
     volume = volume.copy()
-    exits, reason = uncontrollable_events(active, volume, size0, *(unit(key, np.arange(n)) for key in keys), env)
+    exits, reason = uncontrollable_events(active, volume, size0, *(unit(key, np.arange(n)) for key in keys), env,
+                                          tier)
     gone = np.flatnonzero(exits)
     return gone, reason[gone], live[~exits[live]], volume
 

@@ -91,7 +91,8 @@ def csr(n: int, edges: list[tuple[int, int]]) -> Network:
 def _events(live, volume, size0=None, env=None, month=0):
     """uncontrollable_events over ``live``; per slot of ``live``: (exits, reason or -1), and ``volume`` (in place)."""
     size0 = np.full(len(volume), 10.0, np.float32) if size0 is None else size0
-    gone, reason, staying = uncontrollable_events(live, volume, size0, np.zeros(len(volume), np.float32),
+    n = len(volume)
+    gone, reason, staying = uncontrollable_events(live, volume, size0, np.zeros(n, np.float32), np.ones(n, np.int8),
                                                   keys("event", "contraction", month=month),
                                                   env or EnvironmentConfig())
     exits = np.isin(live, gone)
@@ -177,11 +178,12 @@ def test_inactive_slots_never_exit_or_shrink():
     n = 100
     live, others = np.arange(0, n, 2), np.arange(1, n, 2)
     volume, size0, grown = np.full(n, 10.0, np.float32), np.full(n, 10.0, np.float32), np.zeros(n, np.float32)
-    gone, reason, staying = uncontrollable_events(live, volume, size0, grown, keys("event", "contraction"),
+    regular = np.ones(n, np.int8)
+    gone, reason, staying = uncontrollable_events(live, volume, size0, grown, regular, keys("event", "contraction"),
                                                   EnvironmentConfig(p_closure=1.0))  # every live slot closes
     np.testing.assert_array_equal(gone, live)
     assert np.all(reason == code("closure")) and len(staying) == 0
-    gone, _, staying = uncontrollable_events(live, volume, size0, grown, keys("event", "contraction"),
+    gone, _, staying = uncontrollable_events(live, volume, size0, grown, regular, keys("event", "contraction"),
                                              EnvironmentConfig(p_contraction=1.0, contraction_exit_share=0.0,
                                                                **NO_EXITS))  # every live slot shrinks
     assert len(gone) == 0
@@ -738,3 +740,17 @@ def test_main_reason_is_the_reason_component_with_the_largest_gain():
     comps[2, 1, idx["salesperson_left"]] = 0.1
     reason = main_reason(comps, np.array([1, 0, 1]), np.array([0, 2, 0]))
     np.testing.assert_array_equal(reason, [code("price"), code("brand"), code("price")])
+
+
+def test_exit_rates_scale_by_tier():
+    """Key accounts × exit_factor_key, small × exit_factor_small, regular as given (closures only here)."""
+    n = 60_000
+    live, tier = np.arange(n), np.repeat(np.array([0, 1, 2], np.int8), n // 3)
+    env = EnvironmentConfig(p_closure=0.1, p_acquisition=0.0, p_upstream_integration=0.0, p_contraction=0.0,
+                            exit_factor_key=0.5, exit_factor_small=2.0)
+    volume, size0 = np.full(n, 10.0, np.float32), np.full(n, 10.0, np.float32)
+    gone, _, _ = uncontrollable_events(live, volume, size0, np.zeros(n, np.float32), tier, keys("event", "contraction"),
+                                       env)
+    share = np.bincount(tier[gone], minlength=3) / (n // 3)
+    # 20,000 accounts a tier: the binomial sd of a share near 0.2 is 0.003; 0.01 is over three sd
+    np.testing.assert_allclose(share, [0.05, 0.1, 0.2], atol=0.01)

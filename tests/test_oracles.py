@@ -276,16 +276,17 @@ def test_experience_is_the_numpy_satisfaction_and_survey_answer(w, b, key):
 # ---- environment ---------------------------------------------------------------------------------------------
 
 environments = configs(EnvironmentConfig, p_closure=0.3, p_acquisition=0.3, p_upstream_integration=0.3,
-                       p_contraction=None, contraction_factor=None, contraction_exit_share=None)
+                       p_contraction=None, contraction_factor=None, contraction_exit_share=None,
+                       exit_factor_key=1.1, exit_factor_small=1.1)
 
 
 @SETTINGS
 @given(w=worlds(), env=environments, k=st.tuples(keys, keys))
 def test_uncontrollable_events_are_the_numpy_events(w, env, k):
     acc = w.acc
-    gone, reason, staying, volume = oracles.events(w.live, acc.volume, acc.size0, k, env)
+    gone, reason, staying, volume = oracles.events(w.live, acc.volume, acc.size0, k, env, acc.tier)
     before = _copy(acc)
-    got = environment.uncontrollable_events(w.live, acc.volume, acc.size0, acc.development, k, env)
+    got = environment.uncontrollable_events(w.live, acc.volume, acc.size0, acc.development, acc.tier, k, env)
     for name, actual, expected in zip(("gone", "reason", "staying"), got, (gone, reason, staying), strict=True):
         assert_same(actual, expected, name)
     assert_same(acc.volume, volume, "volume")

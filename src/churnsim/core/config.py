@@ -145,6 +145,9 @@ class EnvironmentConfig:
     p_closure: float = _p(0.0070, doc="business closes or goes bankrupt")
     p_acquisition: float = _p(0.0042, doc="bought, or moved by a head-office decision")
     p_upstream_integration: float = _p(0.0008, doc="integrates upstream and leaves the market")
+    exit_factor_key: float = _num(1.0, 0.0, 10.0, doc="× the closure, acquisition and upstream-integration rates of "
+                                  "key accounts (regular accounts: × 1); larger firms close less often")
+    exit_factor_small: float = _num(1.0, 0.0, 10.0, doc="× those rates for small accounts")
     p_contraction: float = _p(0.010, doc="business shrinks: volume falls")
     contraction_factor: float = _num(0.7, 0.0, 1.0, strict_lo=True, doc="volume kept after a contraction")
     contraction_exit_share: float = _p(0.25, doc="an account exits once its volume falls below this share of start")

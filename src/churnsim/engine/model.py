@@ -176,7 +176,8 @@ class MarketModel(mesa.Model):
         acc, month, cfg = self.accounts, self.month, self.cfg
         self.n_entered = self._entered_by(month)
         gone, reason, self.live = environment.uncontrollable_events(
-            self.live, acc.volume, acc.size0, acc.development, self.keys(environment.STREAMS), cfg.market.environment)
+            self.live, acc.volume, acc.size0, acc.development, acc.tier, self.keys(environment.STREAMS),
+            cfg.market.environment)
         acc.status[gone] = EXITED
         acc.exit_month[gone] = month
         acc.exit_reason[gone] = reason

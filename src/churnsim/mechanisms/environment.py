@@ -18,14 +18,15 @@ from churnsim.core.config import EnvironmentConfig
 from churnsim.core.jit import parallel_kernel
 from churnsim.core.rng import unit
 
-__all__ = ["EXIT_CODES", "STREAMS", "uncontrollable_events"]
+__all__ = ["EXIT_CODES", "STREAMS", "exit_edges", "uncontrollable_events"]
 
 EXIT_CODES = np.array([code("closure"), code("acquisition"), code("upstream_integration")], dtype=np.int8)
 STREAMS = ("environment.event", "environment.contraction")
 
 
 def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarray, development: np.ndarray,
-                          keys: tuple, env: EnvironmentConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                          tier: np.ndarray, keys: tuple, env: EnvironmentConfig
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One month of uncontrollable events for the active slots ``live`` (ascending).
 
     Args:
@@ -34,6 +35,7 @@ def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarra
         size0: volume at entry (k€) per slot.
         development: growth of volume with its supplier per slot (:mod:`~.economics`): the exit threshold grows with
             it, so that developing an account does not make it less likely to exit by shrinking.
+        tier: tier per slot: the exit rates are × ``exit_factor_key`` / 1 / ``exit_factor_small``.
         keys: this month's keys of :data:`STREAMS`.
         env: event rates.
 
@@ -41,22 +43,29 @@ def uncontrollable_events(live: np.ndarray, volume: np.ndarray, size0: np.ndarra
         (gone, reason, staying): the slots that leave the market, their reason codes, and the rest of ``live``.
     """
     outcome = np.empty(len(live), np.int8)
-    edges = np.cumsum([env.p_closure, env.p_acquisition, env.p_upstream_integration])
-    _events(live, volume, size0, development, *keys, edges, EXIT_CODES, env.p_contraction, env.contraction_factor,
+    edges = exit_edges(env)
+    _events(live, volume, size0, development, tier, *keys, edges, EXIT_CODES, env.p_contraction, env.contraction_factor,
             env.contraction_exit_share, code("contraction"), outcome)
     leaves = outcome >= 0
     return live[leaves], outcome[leaves], live[~leaves]
 
 
+def exit_edges(env: EnvironmentConfig) -> np.ndarray:
+    """(3, 3): per tier (key, regular, small), the cumulative chances of closure, acquisition, upstream integration."""
+    rates = np.array([env.p_closure, env.p_acquisition, env.p_upstream_integration])
+    return np.stack([np.cumsum(rates * factor) for factor in (env.exit_factor_key, 1.0, env.exit_factor_small)])
+
+
 @parallel_kernel
-def _events(live, volume, size0, development, k_event, k_contraction, edges, exit_codes, p_contraction,
+def _events(live, volume, size0, development, tier, k_event, k_contraction, edges, exit_codes, p_contraction,
             contraction_factor, contraction_exit_share, contraction_code, outcome):
     """``outcome[j]``: the reason code with which ``live[j]`` leaves the market this month, or -1 if it stays."""
     factor, exit_share = np.float32(contraction_factor), np.float32(contraction_exit_share)
     for j in prange(len(live)):
         i = live[j]
         u = unit(k_event, i)
-        kind = int(u >= edges[0]) + int(u >= edges[1]) + int(u >= edges[2])  # 0, 1, 2: an exit of that kind; 3: none
+        t = tier[i]
+        kind = int(u >= edges[t, 0]) + int(u >= edges[t, 1]) + int(u >= edges[t, 2])  # 0, 1, 2: that exit; 3: none
         outcome[j] = -1
         if kind < 3:
             outcome[j] = exit_codes[kind]
