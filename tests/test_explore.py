@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from clitools import one_line_error
 
 from churnsim.core.config import ConfigError
 from churnsim.core.hydra_schemas import load_config
@@ -44,13 +45,6 @@ def _write(path: Path, change: dict[str, str] | None = None) -> None:
 def explore(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([EXPLORE, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
-
-def _one_line_error(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    return lines[0]
 
 
 # --- spec checks ---------------------------------------------------------------------------------------------
@@ -276,11 +270,11 @@ def test_an_incomplete_exploration_leaves_no_result_and_another_spec_is_refused(
     out = tmp_path / "incomplete"
     shutil.copytree(explored / "joblib", out)
     shutil.rmtree(out / "runs" / "5")
-    line = _one_line_error(explore(tmp_path, "spec.yaml", "--out", "incomplete", "--analyse-only"))
+    line = one_line_error(explore(tmp_path, "spec.yaml", "--out", "incomplete", "--analyse-only"))
     assert "1 of 12 runs not finished; resume with: churnsim-explore spec.yaml --out" in line
     assert not (out / "experiments.parquet").exists() and not (out / "robustness.csv").exists()
     _write(tmp_path / "spec.yaml", {"samples": "samples: 7"})
-    line = _one_line_error(explore(tmp_path, "spec.yaml", "--out", "incomplete"))
+    line = one_line_error(explore(tmp_path, "spec.yaml", "--out", "incomplete"))
     assert "holds the design of another spec" in line
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from clitools import one_line_error
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
@@ -44,13 +45,6 @@ DRIVER, NULL = "market.environment.p_closure", "market.discount_rate_per_year"
 def sensitivity(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([SENSITIVITY, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
-
-def _one_line_error(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    return lines[0]
 
 
 # --- the noise estimates, on functions with known indices and known noise -------------------------------------
@@ -146,10 +140,10 @@ def test_a_bad_spec_stops_with_one_line_naming_the_field(tmp_path, monkeypatch, 
 @pytest.mark.slow
 def test_bad_input_on_the_command_line_gives_one_line_exit_2_and_no_traceback(tmp_path):
     (tmp_path / "spec.yaml").write_text("\n".join({**GOOD, "method": "methd: morris"}.values()) + "\n")
-    assert "methd: unknown key" in _one_line_error(sensitivity(tmp_path, "run", "spec.yaml"))
-    assert "no such file" in _one_line_error(sensitivity(tmp_path, "run", "missing.yaml"))
+    assert "methd: unknown key" in one_line_error(sensitivity(tmp_path, "run", "spec.yaml"))
+    assert "no such file" in one_line_error(sensitivity(tmp_path, "run", "missing.yaml"))
     (tmp_path / "spec.yaml").write_text("\n".join(GOOD.values()) + "\n")
-    line = _one_line_error(sensitivity(tmp_path, "run", "spec.yaml", "n_accounts=5"))
+    line = one_line_error(sensitivity(tmp_path, "run", "spec.yaml", "n_accounts=5"))
     assert "n_accounts=5: not a hydra setting" in line
 
 
@@ -235,7 +229,7 @@ def test_analysing_an_incomplete_sweep_fails_with_one_line_and_leaves_no_result(
     sweep = tmp_path / "incomplete"
     shutil.copytree(runs["basic"], sweep)
     shutil.rmtree(sweep / "7")
-    line = _one_line_error(sensitivity(tmp_path, "analyse", "incomplete"))
+    line = one_line_error(sensitivity(tmp_path, "analyse", "incomplete"))
     assert "1 of 24 jobs not finished (job 7); resume with: churnsim-sensitivity run tiny.yaml" in line
     assert not (sweep / "sensitivity" / "indices.csv").exists()
 
@@ -245,5 +239,5 @@ def test_a_sweep_directory_of_another_design_is_refused(runs, tmp_path):
     sweep = tmp_path / "other"
     shutil.copytree(runs["basic"], sweep)
     (tmp_path / "tiny.yaml").write_text(TINY_SPEC.replace("sample_seed: 3", "sample_seed: 4"))
-    line = _one_line_error(sensitivity(tmp_path, "run", "tiny.yaml", "hydra.sweep.dir=other"))
+    line = one_line_error(sensitivity(tmp_path, "run", "tiny.yaml", "hydra.sweep.dir=other"))
     assert "holds the design of another spec" in line
