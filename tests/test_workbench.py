@@ -3,6 +3,7 @@ watched model, the command line. (The pages themselves: tests/test_workbench_bro
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -138,3 +139,15 @@ def test_composition_is_safe_from_several_threads():
     for t in threads:
         t.join()
     assert sorted(got) == ["baseline", "bundling", "contracts", "win_back"]
+
+
+def test_priors_on_assumptions_give_each_replicate_its_draw_the_same_for_every_strategy():
+    wanted = dataclasses.replace(TINY, uncertainty="default")
+    configs = wanted.configs()
+    assert all(cfg.uncertainty.name == "default" and cfg.uncertainty.priors for cfg in configs.values())
+    drawn = {name: run_replicate(cfg, 3) for name, cfg in configs.items()}
+    none = run_replicate(TINY.configs()["baseline"], 3)
+    # the draws move the baseline's value against the same replicate (the same world) without priors
+    assert drawn["baseline"].row["value_total"] != none.row["value_total"]
+    # paired: both strategies of a replicate ran in the same world
+    assert drawn["baseline"].row["run_seed"] == drawn["service_guarantee"].row["run_seed"]

@@ -33,6 +33,7 @@ n_accounts = solara.reactive(2000)
 months = solara.reactive(24)
 replicates = solara.reactive(5)
 seed = solara.reactive(0)
+uncertainty = solara.reactive("none")
 scenario = solara.reactive({})  # headline number -> value, for the scenario chosen
 levers = solara.reactive({})  # strategy -> {"<kind>.<param>": value}
 landed: solara.Reactive[list[Landed]] = solara.reactive([])
@@ -55,7 +56,7 @@ def comparison() -> Comparison:
     """The comparison the controls describe now."""
     return Comparison(market=market.value, competitors=competitors.value, strategies=tuple(strategies.value),
                       n_accounts=n_accounts.value, months=months.value, replicates=replicates.value,
-                      seed=seed.value, scenario={**dict(_scenario_defaults(competitors.value)), **scenario.value},
+                      seed=seed.value, uncertainty=uncertainty.value, scenario={**dict(_scenario_defaults(competitors.value)), **scenario.value},
                       levers=levers.value)
 
 
@@ -128,6 +129,8 @@ def Controls() -> None:
     solara.SliderInt(f"months: {months.value}", value=months, min=12, max=60, step=6)
     solara.SliderInt(f"replicates: {replicates.value}", value=replicates, min=2, max=40)
     solara.InputInt("seed", value=seed)
+    solara.Select("priors on assumptions (none: simulation noise only; default: each replicate draws effect sizes, "
+                  "costs and market parameters)", values=presets("uncertainty"), value=uncertainty)
     enough = MIN_STRATEGIES <= len(set(strategies.value) | {BASELINE}) <= MAX_STRATEGIES + 1
     with solara.Row():
         solara.Button("Run", color="primary", on_click=lambda: run_comparison(comparison()),

@@ -77,7 +77,7 @@ COMPONENT_LEVERS: dict[str, Lever] = {
 
 
 def presets(group: str) -> list[str]:
-    """The preset names of a config group (``market``, ``competitors``, ``strategy``), sorted."""
+    """The preset names of a config group (``market``, ``competitors``, ``strategy``, ``uncertainty``), sorted."""
     return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
 
 
