@@ -56,7 +56,8 @@ def comparison() -> Comparison:
     """The comparison the controls describe now."""
     return Comparison(market=market.value, competitors=competitors.value, strategies=tuple(strategies.value),
                       n_accounts=n_accounts.value, months=months.value, replicates=replicates.value,
-                      seed=seed.value, uncertainty=uncertainty.value, scenario={**dict(_scenario_defaults(competitors.value)), **scenario.value},
+                      seed=seed.value, uncertainty=uncertainty.value,
+                      scenario={**dict(_scenario_defaults(competitors.value)), **scenario.value},
                       levers=levers.value)
 
 
