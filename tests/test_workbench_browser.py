@@ -120,6 +120,8 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def test_compare_runs_chosen_strategies_and_shows_delta_value(page, server, tmp_path):
+    from playwright.sync_api import expect  # installed where the page fixture is (it skips without playwright)
+
     url, _ = server
     page.goto(url)
     page.get_by_text("press Run").wait_for()
@@ -127,10 +129,11 @@ def test_compare_runs_chosen_strategies_and_shows_delta_value(page, server, tmp_
     page.get_by_text("levers of contracts").wait_for()
     page.get_by_role("button", name="Run").click()
     row = page.locator(".comparison-table tr", has_text="contracts")
-    row.wait_for()
-    assert re.search(r"[+-][\d,]+", row.locator("td").nth(3).inner_text())  # a Δ value
+    delta = row.locator("td").nth(3)
+    # the row can be drawn a moment before its cells are filled: wait for the text itself (a loaded machine)
+    expect(delta).to_have_text(re.compile(r"[+-][\d,]+"), timeout=120_000)  # a Δ value
     page.get_by_text("15 of 15 runs landed").wait_for(timeout=120_000)
-    assert re.search(r"\[[+-][\d,]+, [+-][\d,]+\]", row.locator("td").nth(3).inner_text())  # with its interval
+    expect(delta).to_have_text(re.compile(r"\[[+-][\d,]+, [+-][\d,]+\]"), timeout=30_000)  # with its interval
     assert page.locator("img").count() >= 3  # Δ value, retention curves, departures
     page.wait_for_timeout(500)
     # the README's screenshot: refreshed only when asked, so that a test run leaves the checkout as it was
