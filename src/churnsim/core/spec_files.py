@@ -14,24 +14,25 @@ from typing import Any, NoReturn
 
 import yaml
 
-from churnsim.core.cli_errors import explain
-from churnsim.core.config import ConfigError
+from churnsim.core.cli_errors import BAD_INPUT, explain
+from churnsim.core.config import ConfigError, RunConfig
 
-__all__ = ["integer", "read_spec", "unknown"]
+__all__ = ["compose_base", "integer", "read_spec", "unknown"]
 
 
-def read_spec(path: Path, what: str, example: str, keys: Sequence[str],
+def read_spec(path: Path, what: str, example: str, keys: Sequence[str], required: Sequence[str] = (),
               error: type[ConfigError] = ConfigError) -> dict[str, Any]:
-    """The YAML mapping in ``path``.
+    """The YAML mapping in ``path``, its keys checked.
 
     Args:
         what: what the file is, for messages ("a sensitivity spec").
         example: a shipped example's path, for messages.
-        keys: the keys a spec may have, for messages.
+        keys: the keys a spec may have; ``required``: those it must have (not null).
         error: the exception class raised.
 
     Raises:
-        error: a missing or unreadable file, invalid YAML (file, line and column), or not a mapping.
+        error: a missing or unreadable file, invalid YAML (file, line and column), not a mapping, an unknown key
+            (with the closest allowed one) or a missing one.
     """
     if not path.is_file():
         raise error(f"{path}: {'not a file' if path.exists() else 'no such file'}; allowed: {what} (YAML), e.g. "
@@ -45,7 +46,23 @@ def read_spec(path: Path, what: str, example: str, keys: Sequence[str],
         raise error(f"{path}: cannot be read ({err})") from err
     if not isinstance(raw, dict):
         raise error(f"{path}: must be a YAML mapping with keys {', '.join(keys)}")
+    extra = [k for k in raw if k not in keys]
+    if extra:
+        raise error(f"{path}: {extra[0]}: {unknown(str(extra[0]), keys)}")
+    missing = [k for k in required if raw.get(k) is None]
+    if missing:
+        raise error(f"{path}: {missing[0]}: missing; allowed keys: {', '.join(keys)}")
     return raw
+
+
+def compose_base(base: list[str], fail: Callable[[str], NoReturn]) -> RunConfig:
+    """The run config a spec's ``base`` overrides compose, or ``fail("base: <what is wrong>")``."""
+    from churnsim.core.hydra_schemas import load_config  # composing needs Hydra; an analysis never comes here
+
+    try:
+        return load_config(base)
+    except BAD_INPUT as err:
+        fail(f"base: {explain(err, base)}")
 
 
 def unknown(key: str, allowed: Sequence[str], what: str = "unknown key") -> str:

@@ -39,9 +39,9 @@ def initial_market(cfg: RunConfig, sup: SupplierArrays, streams: RandomStreams, 
     # Suppliers still to enter hold no accounts; they size their sales force for their share among those present.
     present = sup.present(first_month)
     share = sup.initial_share / sum(s for s, here in zip(sup.initial_share.tolist(), present, strict=True) if here)
-    cum = np.cumsum(np.where(present, share, 0.0))
-    if m:  # the list is the focal firm's; the rest of the market is shared among the rivals present
-        cum = np.cumsum(np.where(present & (np.arange(len(share)) > 0), share, 0.0))
+    drawn = present.copy()
+    drawn[0] &= not m  # with a list, the list is the focal firm's; the rest of the market is shared among the rivals
+    cum = np.cumsum(np.where(drawn, share, 0.0))
     slots = np.arange(n)
     acc.supplier[:n] = np.searchsorted(cum / cum[-1], streams.uniform("init.supplier", 0, n), side="right")
     acc.supplier[:n] = np.minimum(acc.supplier[:n], np.flatnonzero(present)[-1])
@@ -52,13 +52,13 @@ def initial_market(cfg: RunConfig, sup: SupplierArrays, streams: RandomStreams, 
 
     per_supplier = [max(1, math.ceil(n * sh / per_rep))
                     for sh, per_rep in zip(share.tolist(), sup.accounts_per_rep.tolist(), strict=True)]
-    if m:
+    if m:  # the list's salespeople (accounts sharing a rep_id), then enough for the accounts without one
         groups, unassigned = int(own.rep.max()) + 1, int((own.rep < 0).sum())
         per_supplier[0] = groups + math.ceil(unassigned / float(sup.accounts_per_rep[0]))
     reps = RepTable.for_suppliers(per_supplier)
     acc.rep[:n] = reps.slot_of(slots, acc.supplier[:n])
     if m:
-        _own_accounts(acc, reps, own, cfg, sup, streams)
+        _own_accounts(acc, reps, own, cfg, sup, streams, groups)
 
     b = cfg.market.behaviour
     levels = np.stack([sup.quality, 1.0 / (1.0 + sup.p_quality_incident), sup.logistics_reliability], 1)
@@ -75,9 +75,10 @@ def initial_market(cfg: RunConfig, sup: SupplierArrays, streams: RandomStreams, 
 
 
 def _own_accounts(acc: AccountTable, reps: RepTable, own: AccountList, cfg: RunConfig, sup: SupplierArrays,
-                  streams: RandomStreams) -> None:
+                  streams: RandomStreams, groups: int) -> None:
     """Set slots ``0 .. len(own)-1`` from the firm's list: size (revenue at its list price), tier (given, else by
-    revenue rank with the preset's tier shares), tastes of that tier, region, salesperson and contract."""
+    revenue rank with the preset's tier shares), tastes of that tier, region, salesperson (``groups``: the list's
+    salespeople, the focal firm's first slots) and contract."""
     acc_cfg, m = cfg.market.accounts, len(own)
     acc.size0[:m] = own.revenue / sup.price[0]
     acc.volume[:m] = acc.size0[:m]
@@ -90,10 +91,8 @@ def _own_accounts(acc: AccountTable, reps: RepTable, own: AccountList, cfg: RunC
     taste = streams.generator("init.account_list.taste").gamma(np.maximum(alpha, 1e-9))
     acc.taste[:m] = taste / taste.sum(axis=1, keepdims=True)
     acc.region[:m] = np.where(own.region >= 0, own.region, acc.region[:m])
-    grouped = own.rep >= 0
-    acc.rep[:m] = np.where(grouped, reps.offset[0] + own.rep,
-                           reps.offset[0] + own.rep.max() + 1 + np.arange(m) % max(
-                               1, reps.n_per_supplier[0] - own.rep.max() - 1)).astype(np.int32)
+    spare = max(1, int(reps.n_per_supplier[0]) - groups)  # the salespeople after the list's own
+    acc.rep[:m] = reps.offset[0] + np.where(own.rep >= 0, own.rep, groups + np.arange(m) % spare)
     ends = own.contract_end != NO_CONTRACT
     acc.contract_end[:m] = np.where(ends, own.contract_end, acc.contract_end[:m])
 

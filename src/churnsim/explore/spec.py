@@ -15,9 +15,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
-from churnsim.core.spec_files import integer, read_spec, unknown
+from churnsim.core.spec_files import compose_base, integer, read_spec, unknown
 from churnsim.engine.uncertainty import check_priors, field_range
 from churnsim.explore.design import MEASURES, Range, Spec, Target
 
@@ -47,17 +46,12 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
         SpecError: a missing or unreadable file, a wrong key, type or value (one line).
     """
     path = Path(path)
-    raw = read_spec(path, "an explore spec", "conf/explore/price_war_stress.yaml", _KEYS, SpecError)
+    raw = read_spec(path, "an explore spec", "conf/explore/price_war_stress.yaml", _KEYS, ("strategies", "ranges"),
+                    SpecError)
 
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    extra = [k for k in raw if k not in _KEYS]
-    if extra:
-        fail(f"{extra[0]}: {unknown(str(extra[0]), _KEYS)}")
-    for key in ("strategies", "ranges"):
-        if key not in raw:
-            fail(f"{key}: missing; allowed keys: {', '.join(_KEYS)}")
     base = raw.get("base") or []
     if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
         fail(f"base = {base!r}: must be a list of Hydra overrides such as [n_accounts=2000, market=home_appliances]")
@@ -66,7 +60,7 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
     if taken:
         fail(f"base: {taken[0]}: every job sets its strategy, replicate and assumptions itself; allowed: other "
              "settings (strategies go in the spec's strategies list)")
-    cfg = _compose(base, fail)
+    cfg = compose_base(base, fail)
     strategies = _strategies(raw["strategies"], fail)
     reference = raw.get("reference", "baseline")
     if reference not in strategies:
@@ -94,15 +88,6 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _compose(base: list[str], fail) -> RunConfig:
-    from churnsim.core.hydra_schemas import load_config  # composing needs Hydra; analysis never comes here
-
-    try:
-        return load_config(base)
-    except BAD_INPUT as err:
-        fail(f"base: {explain(err, base)}")
 
 
 def _strategies(raw: Any, fail) -> list[str]:

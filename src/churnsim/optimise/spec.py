@@ -142,17 +142,12 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Optimise
         SpecError: a missing or unreadable file, a wrong key, type or value (one line).
     """
     path = Path(path)
-    raw = read_spec(path, "an optimisation spec", "conf/optimise/budget_price_war.yaml", _KEYS, SpecError)
+    raw = read_spec(path, "an optimisation spec", "conf/optimise/budget_price_war.yaml", _KEYS, ("levers", "budget"),
+                    SpecError)
 
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    extra = [k for k in raw if k not in _KEYS]
-    if extra:
-        fail(f"{extra[0]}: {unknown(str(extra[0]), _KEYS)}")
-    for key in ("levers", "budget"):
-        if raw.get(key) is None:
-            fail(f"{key}: missing; allowed keys: {', '.join(_KEYS)}")
     base = raw.get("base") or []
     if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
         fail(f"base = {base!r}: must be a list of Hydra overrides such as [market=generic_b2b, n_accounts=2000]")

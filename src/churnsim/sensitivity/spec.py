@@ -18,9 +18,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from churnsim.core.cli_errors import BAD_INPUT, explain, unknown_key
+from churnsim.core.cli_errors import unknown_key
 from churnsim.core.config import ConfigError, OutputConfig, RunConfig, validate
-from churnsim.core.spec_files import integer, read_spec, unknown
+from churnsim.core.spec_files import compose_base, integer, read_spec, unknown
 from churnsim.sensitivity.design import METHODS, Design, Spec
 
 __all__ = ["SpecError", "check_points", "load_spec"]
@@ -40,24 +40,19 @@ def load_spec(path: str | Path) -> tuple[Spec, RunConfig]:
         SpecError: a missing or unreadable file, a wrong key, type or value (one line).
     """
     path = Path(path)
-    raw = read_spec(path, "a sensitivity spec", "conf/sensitivity/retention_drivers.yaml", _KEYS, SpecError)
+    raw = read_spec(path, "a sensitivity spec", "conf/sensitivity/retention_drivers.yaml", _KEYS,
+                    ("method", "parameters", "outcomes"), SpecError)
 
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    extra = [k for k in raw if k not in _KEYS]
-    if extra:
-        fail(f"{extra[0]}: {unknown(str(extra[0]), _KEYS)}")
-    for key in ("method", "parameters", "outcomes"):
-        if key not in raw:
-            fail(f"{key}: missing; allowed keys: {', '.join(_KEYS)}")
     method, options = _method(raw["method"], fail)
     replicates = integer("replicates", raw.get("replicates", 3), 2, fail)
     sample_seed = integer("sample_seed", raw.get("sample_seed", 0), 0, fail)
     base = raw.get("base") or []
     if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
         fail(f"base = {base!r}: must be a list of Hydra overrides such as [n_accounts=2000, market=home_appliances]")
-    cfg = _compose(base, fail)
+    cfg = compose_base(base, fail)
     parameters, bounds = _parameters(raw["parameters"], cfg, fail)
     taken = [o for o in base if o.lstrip("+~").split("=", 1)[0] in ["replicate", *parameters]]
     if taken:
@@ -118,15 +113,6 @@ def _method(raw: Any, fail) -> tuple[str, dict[str, Any]]:
         if not isinstance(options["second_order"], bool):
             fail(f"method.second_order = {options['second_order']!r}: must be true or false")
     return name, options
-
-
-def _compose(base: list[str], fail) -> RunConfig:
-    from churnsim.core.hydra_schemas import load_config  # composing needs Hydra; analysis never comes here
-
-    try:
-        return load_config(base)
-    except BAD_INPUT as err:
-        fail(f"base: {explain(err, base)}")
 
 
 def _parameters(raw: Any, cfg: RunConfig, fail) -> tuple[list[str], list[list[float]]]:
