@@ -19,7 +19,7 @@ import time
 import numpy as np
 from numba import njit
 
-from churnsim.core.config import AccountsConfig, RunConfig
+from churnsim.core.config import AccountsConfig, RunConfig, WalletConfig
 from churnsim.core.jit import use_threads
 from churnsim.core.rng import unit
 from churnsim.engine.model import MarketModel
@@ -34,6 +34,7 @@ TARGET_10K = 0.3  # seconds for 10,000 accounts × 60 months
 # are still out of reach"), a change to every mechanism's state access, left as its own piece of work.
 TARGET_BARE = 0.3  # full model (its months) ÷ the bare decision loop, account-months per second, one thread
 TARGET_THREADS = 1.35  # n_threads=0 over n_threads=1 on a 2-core machine
+TARGET_WALLET = 1.5  # issue 18: a month at market.wallet.max_suppliers=3 over one at 1, per account, at most
 
 
 def machine() -> str:
@@ -165,6 +166,21 @@ def main() -> None:
           f"target ≥ {TARGET_THREADS}×: {'met' if speedup >= TARGET_THREADS else 'not met'}), "
           f"{many_total / total:.2f}× with construction")
     use_threads(1)
+
+    # Share of wallet: accounts buying from up to three suppliers (generic B2B: 30 % of accounts multi-source)
+    # against one each, the same market and seed, construction excluded; alternated, best of --repeat each.
+    n = 300_000
+    one, three = RunConfig(n_accounts=n, months=args.months), RunConfig(n_accounts=n, months=args.months)
+    three.market.wallet = WalletConfig(max_suppliers=3)
+    run_seconds(three, 1)  # load its compiled kernels
+    single = wallets = float("inf")
+    for _ in range(args.repeat):
+        single, wallets = min(single, run_seconds(one, 1)), min(wallets, run_seconds(three, 1))
+    ratio = wallets / single
+    print(f"share of wallet, max_suppliers=3 over 1, 300,000 accounts × {args.months}+{one.burn_in_months} months, "
+          f"construction excluded: {account_months(three) / wallets / 1e6:.2f} against "
+          f"{account_months(one) / single / 1e6:.2f} M account-months/s: {ratio:.2f}× the time a month (target ≤ "
+          f"{TARGET_WALLET}×: {'met' if ratio <= TARGET_WALLET else 'not met'})")
 
     # Both paths build the same market (the same code); the ratio compares the months they then simulate.
     small = RunConfig(n_accounts=50_000, months=6, burn_in_months=2)

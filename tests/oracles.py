@@ -322,7 +322,7 @@ def reputation(live: np.ndarray, supplier: np.ndarray, mem: np.ndarray, quality_
 
 def revenue(slots: np.ndarray, acc, list_price: np.ndarray, month: int) -> np.ndarray:
     """Oracle of ``money._revenue_at`` (and of ``money._revenue``'s revenue per slot): the old
-    ``MarketModel.revenue``."""
+    ``MarketModel.revenue``, every account buying from one supplier (share of wallet: tests/test_wallet.py)."""
     return acc.volume[slots] * list_price[acc.supplier[slots]] * (1 - price_discount(slots, month, acc))
 
 
@@ -350,8 +350,10 @@ def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_com
         given=np.where(counted, given, 0.0),
         margin=np.where(s == 0, paid - focal_costs.unit_cost * acc.volume[live].astype(np.float64)
                         - focal_costs.cost_to_serve[acc.tier[live]], 0.0),
+        focal=np.where(s == 0, paid, 0.0),
         revenue=np.bincount(s, weights=paid, minlength=k).astype(np.float64),  # int64 if no accounts
         volume=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),
+        wallets=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),
         by_tier=np.bincount(s.astype(np.int64) * 3 + acc.tier[live], minlength=3 * k).reshape(k, 3),
         concessions=np.bincount(s[counted], weights=given[counted], minlength=k).astype(np.float64),
         conceded_by_component=np.bincount(grantor[counted], weights=given[counted],

@@ -17,6 +17,12 @@ function that measures it, so that the document, its figures and the tests read 
   same run (same seed: common random numbers) in which the uncontrollable exit rates are scaled down
   (:func:`fewer_exits`), and expresses the profit gain per five points of annual defection.
 
+- **Share of wallet** (Keiningham et al. 2015; Du, Kamakura & Mela 2007): :func:`wallet_check` steps a run whose
+  accounts may buy from several suppliers and measures the Wallet Allocation Rule's fit, the correlation of the
+  focal firm's and its competitors' volume in its accounts, how concentrated that competitor volume is, and whether
+  the focal firm's share fell before it lost a multi-sourcing account; :func:`wallet_loyalty_by_satisfaction`
+  measures, by survey level, the share of the main supplier's wallet lost each month.
+
 The contagion and rep-departure effects are measured by :func:`churnsim.diagnostics.measure_effects`.
 
 :data:`SUITE_RUNS` and :func:`suite_config` fix each check's run (size and seed), so that the tests and the
@@ -37,13 +43,17 @@ from churnsim.core.hydra_schemas import load_config
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
+from churnsim.mechanisms import wallet
 
 __all__ = [
+    "ECONOMICS_ON",
     "INDUSTRY_PRESETS",
     "LEVELS",
     "SUITE_RUNS",
     "RetentionProfit",
     "SatisfactionChurn",
+    "WALLET",
+    "WalletCheck",
     "churn_by_satisfaction",
     "churn_heterogeneity",
     "double_jeopardy",
@@ -54,6 +64,8 @@ __all__ = [
     "sbg_heterogeneity",
     "suite_config",
     "tiered_rivals",
+    "wallet_check",
+    "wallet_loyalty_by_satisfaction",
 ]
 
 LEVELS = ("very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied")
@@ -69,17 +81,27 @@ SUITE_RUNS: dict[str, dict[str, int]] = {
     "double_jeopardy": {"seed": 23, "n_accounts": 60_000, "months": 60, "burn_in_months": 60},  # then tiered_rivals
     "satisfaction": {"seed": 24, "n_accounts": 30_000, "months": 60},
     "profit": {"seed": 25, "n_accounts": 40_000, "months": 60},  # per market preset, then retention_profit
+    "wallet": {"seed": 26, "n_accounts": 30_000, "months": 60},  # with market.wallet.max_suppliers=3
 }
 """Top-level fields of each check's run in the validation suite; the sizes are argued in tests/test_validation.py."""
 
+WALLET = ("market.wallet.max_suppliers=3",)
+"""Share of wallet on: accounts may buy from up to three suppliers (the preset says which share of each tier does)."""
 
-def suite_config(check: str, market: str = "generic_b2b") -> RunConfig:
-    """The run of ``check`` (a key of :data:`SUITE_RUNS`): preset ``market`` of ``conf/market``, its size and seed.
+ECONOMICS_ON = ("market.economics.spend_growth_per_year=0.15", "market.economics.spend_growth_years=5",
+                "market.economics.cost_to_serve_decline_per_year=0.15", "market.economics.cost_to_serve_floor=0.4",
+                "market.economics.referral_rate_per_year=0.3")
+"""The economics of loyalty on at the sizes docs/validation.md §6 measures (assumptions: no preset turns them on)."""
+
+
+def suite_config(check: str, market: str = "generic_b2b", overrides: tuple[str, ...] = ()) -> RunConfig:
+    """The run of ``check`` (a key of :data:`SUITE_RUNS`): preset ``market`` of ``conf/market``, its size and seed,
+    and any ``overrides`` (say :data:`WALLET`).
 
     The run writes only the monthly table, the one the measurements read.
     """
     fields = [f"{key}={value}" for key, value in SUITE_RUNS[check].items()]
-    cfg = load_config([f"market={market}", *fields])
+    cfg = load_config([f"market={market}", *fields, *overrides])
     cfg.output = OutputConfig(tables=["monthly"])
     return cfg
 
@@ -292,15 +314,21 @@ class RetentionProfit:
     net_profit_counterfactual: float
     npv: float
     npv_counterfactual: float
+    value: float = float("nan")  # value_total: the NPV and the terminal value of the accounts held at the end
+    value_counterfactual: float = float("nan")
 
     @property
     def points(self) -> float:
         """Percentage points of annual defection the counterfactual removed."""
         return 100 * (self.defection - self.defection_counterfactual)
 
-    def gain_per_5_points(self, npv: bool = False) -> float:
-        """Relative profit gain of the counterfactual, scaled linearly to five points less annual defection."""
+    def gain_per_5_points(self, npv: bool = False, lifetime: bool = False) -> float:
+        """Relative profit gain of the counterfactual, scaled linearly to five points less annual defection: of
+        profit, of its present value (``npv``), or of the present value over the accounts' lifetime (``lifetime``:
+        ``value_total``, with the terminal value of the accounts held at the end)."""
         base, lower = (self.npv, self.npv_counterfactual) if npv else (self.net_profit, self.net_profit_counterfactual)
+        if lifetime:
+            base, lower = self.value, self.value_counterfactual
         return (lower / base - 1) * 5 / self.points
 
 
@@ -327,4 +355,132 @@ def retention_profit(cfg: RunConfig, points: float = 5.0) -> RetentionProfit:
         factor = 1 - min(1.0, (1 - factor) * points / achieved)
         lower = simulate(fewer_exits(cfg, factor)).summary
     return RetentionProfit(factor, base["annual_churn_rate"], lower["annual_churn_rate"], base["net_profit"],
-                           lower["net_profit"], base["net_profit_npv"], lower["net_profit_npv"])
+                           lower["net_profit"], base["net_profit_npv"], lower["net_profit_npv"], base["value_total"],
+                           lower["value_total"])
+
+
+# ---- share of wallet -------------------------------------------------------------------------------------------
+@dataclass
+class WalletCheck:
+    """What :func:`wallet_check` measured on a run with share of wallet.
+
+    ``war_mae``: mean absolute error of each ranked supplier's share of a multi-sourcing account's wallet against
+    the Wallet Allocation Rule's share for its rank, over every account-month of the reported months (delisted
+    suppliers left out: their target is zero). ``own_competitor_corr``: correlation, over the focal firm's accounts
+    at the end, of the volume they buy from it and from its competitors. ``competitor_top20``: share of that
+    competitor volume bought by the 20 % of its accounts that buy the most from competitors. ``departures``: the
+    focal firm's departures to a rival from multi-sourcing accounts; ``declined_before``: share of them its share of
+    the account's wallet had fallen before (the month before below its highest of the twelve before that).
+    ``shift_share``: share of the focal firm's revenue lost to rivals (k€ a month, at list price) that went by
+    falling shares rather than departures, over the reported months, exits from the market left out.
+    """
+
+    war_mae: float
+    own_competitor_corr: float
+    competitor_top20: float
+    departures: int
+    declined_before: float
+    shift_share: float
+
+
+class _WalletObserved(MarketModel):
+    """A model that records, after each reported month, the Wallet Allocation Rule's errors and the focal firm's
+    share of every account's wallet."""
+
+    def __init__(self, plan):
+        super().__init__(plan)
+        self.errors: list[np.ndarray] = []
+        self.focal_share: list[np.ndarray] = []
+
+    def end_month(self) -> None:
+        if self.month >= 0:
+            acc, live = self.accounts, self.live
+            multi = live[(acc.others[live] >= 0).any(axis=1)]
+            in_use = np.column_stack([np.ones(len(multi), bool), acc.others[multi] >= 0])
+            ranked = in_use & (acc.rank[multi] != wallet.LEAVING)
+            n = ranked.sum(axis=1, keepdims=True).astype(np.float64)
+            share = np.column_stack([wallet.main_share(acc, multi), acc.other_share[multi].astype(np.float64)])
+            target = wallet.war_share(acc.rank[multi].astype(np.float64), n)
+            self.errors.append(np.abs(share - target)[ranked])
+            focal = np.zeros(acc.capacity, np.float32)
+            focal[live] = wallet.served_by(acc, live, 0)
+            self.focal_share.append(focal)
+        super().end_month()
+
+
+def wallet_check(cfg: RunConfig) -> WalletCheck:
+    """Run ``cfg`` (share of wallet on) once and measure it (:class:`WalletCheck`)."""
+    cfg = copy.deepcopy(cfg)
+    cfg.output = OutputConfig(tables=["monthly", "events"])
+    model = _WalletObserved(make_plan(cfg))
+    while model.month < cfg.months:
+        model.step()
+    tables = model.recorder.tables()
+    acc, live = model.accounts, model.live
+    volume = acc.volume[live].astype(np.float64)
+    own = volume * wallet.served_by(acc, live, 0)
+    mine = own > 0
+    competitor = (volume - own)[mine]
+    top = np.sort(competitor)[::-1][: max(1, len(competitor) // 5)].sum() / max(competitor.sum(), 1e-300)
+
+    history = np.array(model.focal_share)  # (reported months, slots)
+    events = tables["events"]
+    lost = events[(events["event"] == "switch") & (events["from_supplier"] == cfg.market.focal.name)
+                  & (events["month"] >= 2)]
+    lost = lost[acc.sources[lost["account"].to_numpy()] > 1]
+    month, slot = lost["month"].to_numpy(), lost["account"].to_numpy()
+    before = history[month - 1, slot]
+    peak = np.array([history[max(0, m - 13): m - 1, a].max() for m, a in zip(month, slot, strict=True)])
+    focal = tables["monthly"][tables["monthly"]["is_focal"]]
+    shifts = float(focal["revenue_lost_share_shifts"].sum())
+    return WalletCheck(
+        war_mae=float(np.concatenate(model.errors).mean()),
+        own_competitor_corr=float(np.corrcoef(own[mine], volume[mine] - own[mine])[0, 1]),
+        competitor_top20=float(top), departures=len(lost),
+        declined_before=float((before < peak - 1e-6).mean()) if len(lost) else float("nan"),
+        shift_share=shifts / (shifts + float((focal["revenue_lost_departures"] - focal["revenue_lost_exits"]).sum())))
+
+
+class _WalletLoyalty(MarketModel):
+    """A model that adds up, each reported month and by this month's survey level, the main supplier's volume at
+    the start of the choice and what it lost by the end of the month's shifts and switches."""
+
+    def __init__(self, plan):
+        super().__init__(plan)
+        self.volume = np.zeros((2, 5))  # held, lost × level
+        self.share = np.zeros((2, 5))  # the same in shares of wallet: each account counts alike
+
+    def decisions(self) -> None:
+        acc = self.accounts
+        if self.month < 0:
+            super().decisions()
+            return
+        slots = np.flatnonzero(acc.active() & (acc.since_month < self.month))
+        level, main = acc.reported[slots] - 1, acc.supplier[slots].astype(np.int64)
+        volume = acc.volume[slots].astype(np.float64)
+        before = wallet.main_share(acc, slots)
+        super().decisions()
+        after = np.zeros(len(slots))
+        for s in np.unique(main):
+            mine = main == s
+            after[mine] = wallet.served_by(acc, slots[mine], int(s))
+        lost = np.maximum(before - after, 0.0)
+        self.volume[0] += np.bincount(level, weights=before * volume, minlength=5)
+        self.volume[1] += np.bincount(level, weights=lost * volume, minlength=5)
+        self.share[0] += np.bincount(level, weights=before, minlength=5)
+        self.share[1] += np.bincount(level, weights=lost, minlength=5)
+
+
+def wallet_loyalty_by_satisfaction(cfg: RunConfig) -> pd.DataFrame:
+    """Run ``cfg`` once; per survey level (1..5) of the main supplier's accounts, the share of its volume in them it
+    lost a month to shifts and switches (``wallet_loss_rate``; exits from the market left out) and that rate a year.
+    With one supplier per account it is the switch rate weighted by volume."""
+    model = _WalletLoyalty(make_plan(cfg))
+    while model.month < cfg.months:
+        model.step()
+    held, lost = model.volume
+    rate = lost / np.maximum(held, 1e-300)
+    share_rate = model.share[1] / np.maximum(model.share[0], 1e-300)
+    return pd.DataFrame({"level": np.arange(1, 6), "label": LEVELS, "volume_held": held, "volume_lost": lost,
+                         "wallet_loss_rate": rate, "wallet_loss_rate_annual": 1 - (1 - rate) ** 12,
+                         "share_loss_rate": share_rate})

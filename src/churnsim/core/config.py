@@ -46,6 +46,7 @@ __all__ = [
     "TABLES",
     "ThreatsConfig",
     "UncertaintyConfig",
+    "WalletConfig",
     "validate",
 ]
 
@@ -170,6 +171,24 @@ class EconomicsConfig:
 
 
 @dataclass
+class WalletConfig:
+    """Share of wallet (issue 18): an account may buy what it needs from several suppliers at once, shares following
+    the Wallet Allocation Rule (Keiningham et al. 2015) with inertia (mechanisms/wallet.py). ``max_suppliers=1`` (the
+    default) is a market where every account buys all it needs from one supplier."""
+
+    max_suppliers: int = _num(1, 1, 3, doc="most suppliers an account buys from at once (1: one supplier each)")
+    multi_source_share: list[float] = _list([0.6, 0.4, 0.2], lo=0.0, hi=1.0,
+                                            doc="share of key, regular and small accounts that buy from more than one "
+                                            "supplier (when max_suppliers > 1)")
+    share_adjust_per_month: float = _num(0.15, 0.0, 1.0, strict_lo=True,
+                                         doc="share of the gap to its Wallet-Allocation-Rule share a supplier's share "
+                                         "of an account's wallet closes each month (inertia)")
+    delist_share: float = _num(0.02, 0.0, 0.5, strict_lo=True,
+                               doc="an account stops buying from a supplier it has delisted once that supplier's "
+                               "share of its wallet falls below this (the supplier's departure)")
+
+
+@dataclass
 class BehaviourConfig:
     """Experience, satisfaction and the switching decision (DESIGN §3.3 steps 2, 3, 6)."""
 
@@ -242,6 +261,7 @@ class MarketConfig:
     environment: EnvironmentConfig = field(default_factory=EnvironmentConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
+    wallet: WalletConfig = field(default_factory=WalletConfig)
     salesforce: SalesForceConfig = field(default_factory=SalesForceConfig)
     parallel_trading: ParallelTradingConfig = field(default_factory=ParallelTradingConfig)
     threats: ThreatsConfig = field(default_factory=ThreatsConfig)
@@ -502,6 +522,9 @@ def _check_consistency(cfg: RunConfig) -> None:
     if len(acc.tastes) != 3 or any(len(t) != 4 or sum(t) <= 0 for t in acc.tastes):
         raise ConfigError(f"market.accounts.tastes = {acc.tastes}: must be three rows (tiers) of four "
                           "non-negative weights (quality, service, logistics, price)")
+    if len(cfg.market.wallet.multi_source_share) != 3:
+        raise ConfigError(f"market.wallet.multi_source_share = {cfg.market.wallet.multi_source_share}: must be three "
+                          "shares (key, regular, small)")
     if acc.network_degree % 2:
         raise ConfigError(f"market.accounts.network_degree = {acc.network_degree}: must be even")
     cuts = cfg.market.behaviour.report_cutpoints

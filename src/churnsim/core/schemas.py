@@ -11,13 +11,17 @@ import pandas as pd
 
 __all__ = ["SCHEMA_VERSION", "SCHEMAS", "Column", "RunResult", "SchemaError", "check_table"]
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """2: accounts.rep_owned; summary.json gains the accounts at month 0 and cost and actions by component.
 3: strategy_cost includes the revenue the strategy concedes in discounts (monthly.concessions,
 summary.json strategy_concessions); cost of goods is per unit of volume; summary.json gains the value after the
 horizon (terminal_value, value_total, strategy_cost_npv, strategy_cost_total, retention_monthly_by_tier).
 4: accounts.account_ref (the pseudonym of an account from accounts_file); run.json gains accounts_file (sha256,
-rows) when one was read."""
+rows) when one was read.
+5: share of wallet (market.wallet): monthly.share_of_wallet, revenue_lost_departures, revenue_lost_exits,
+revenue_lost_share_shifts; accounts.share_of_wallet_focal, suppliers_used; events of kind shift; active_accounts
+counts every account a supplier sells to; summary.json gains revenue_lost_departures_keur,
+revenue_lost_share_shifts_keur, share_of_wallet_final."""
 
 
 class SchemaError(ValueError):
@@ -57,7 +61,8 @@ _MONTHLY = [
     Column("month", "int64", "month", "month since the end of burn-in (0 = first reported month)"),
     Column("supplier", "category", "", "supplier name"),
     Column("is_focal", "bool", "", "whether the supplier is the focal firm"),
-    Column("active_accounts", "int64", "accounts", "accounts served at the end of the month"),
+    Column("active_accounts", "int64", "accounts", "accounts served at the end of the month (with share of wallet: "
+           "every account it sells to, as main supplier or another)"),
     Column("market_share", "float64", "share", "share of the market's active accounts"),
     Column("revenue_share", "float64", "share", "share of the market's revenue this month"),
     Column("acquisitions", "int64", "accounts", "accounts won this month (switched in or newly entered)"),
@@ -74,7 +79,16 @@ _MONTHLY = [
     Column("acquisition_cost", "float64", "k€", "cost of the accounts won this month"),
     Column("profit", "float64", "k€", "revenue − cogs − cost_to_serve − (strategy_cost − concessions) − "
            "acquisition_cost: a concession counts once, in revenue"),
-    Column("satisfaction_mean", "float64", "satisfaction", "mean true satisfaction of its accounts (0 = as expected)"),
+    Column("share_of_wallet", "float64", "share", "its volume this month ÷ the whole volume its accounts buy "
+           "from every supplier (1 when every account buys from one)"),
+    Column("revenue_lost_departures", "float64", "k€/month", "monthly revenue, at list price, of the shares of "
+           "wallet that reached zero this month (accounts that left it, for a rival or the market)"),
+    Column("revenue_lost_exits", "float64", "k€/month", "of revenue_lost_departures, the accounts that left the "
+           "market"),
+    Column("revenue_lost_share_shifts", "float64", "k€/month", "monthly revenue, at list price, lost this month to "
+           "falling shares of wallet in accounts it keeps"),
+    Column("satisfaction_mean", "float64", "satisfaction", "mean true satisfaction of the accounts it is the main "
+           "supplier of (0 = as expected)"),
     *[Column(f"satisfaction_level_{k}", "float64", "share",
              f"share of its accounts whose reported level is {k} (1 very dissatisfied … 5 very satisfied)")
       for k in range(1, 6)],
@@ -85,7 +99,8 @@ _MONTHLY = [
 _EVENTS = [
     *_RUN,
     Column("month", "int64", "month", "month of the event"),
-    Column("event", "category", "", "switch | exit | entry | rep_move"),
+    Column("event", "category", "", "switch | exit | entry | rep_move | shift (an account ranks to_supplier "
+           "first over its main supplier from_supplier: its share of the wallet grows; market.wallet)"),
     Column("account", "int64", "", "account id (−1 for rep_move)"),
     Column("rep", "int64", "", "salesperson id (rep_move; else the account's salesperson before the event)"),
     Column("from_supplier", "category", "", "supplier left (empty for entry)"),
@@ -110,7 +125,10 @@ _ACCOUNTS = [
     Column("first_supplier", "category", "", "supplier at month 0 or at entry"),
     Column("rep_owned", "bool", "", "at month 0, more of its relationship capital was its salesperson's than the "
            "firm's (false for an account entering later)"),
-    Column("last_supplier", "category", "", "supplier at the end, or when it exited"),
+    Column("last_supplier", "category", "", "(main) supplier at the end, or when it exited"),
+    Column("share_of_wallet_focal", "float64", "share", "share of its wallet the focal firm has at the end (0 when "
+           "exited)"),
+    Column("suppliers_used", "int64", "suppliers", "suppliers it buys from at the end (0 when exited)"),
     Column("tenure_months", "int64", "months", "months with its last supplier"),
     Column("n_switches", "int64", "switches", "switches during the reported months"),
     Column("revenue_focal", "float64", "k€", "revenue it brought the focal firm during the reported months"),

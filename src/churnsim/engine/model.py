@@ -17,7 +17,8 @@ from churnsim.core.codes import ACTIVE, EXITED
 from churnsim.core.jit import use_threads
 from churnsim.core.rng import RandomStreams, run_seed
 from churnsim.core.schemas import RunResult
-from churnsim.engine.agents import AccountAgent, Salesperson, Supplier
+from churnsim.engine import wallets
+from churnsim.engine.agents import AccountAgent, Supplier
 from churnsim.engine.decisions import decide, decide_reference
 from churnsim.engine.mesa_compat import free_finished_models
 from churnsim.engine.plan import RunPlan
@@ -138,7 +139,7 @@ class MarketModel(mesa.Model):
         """This month's keys of ``streams``, for a mechanism that draws as it goes (:mod:`churnsim.core.rng`)."""
         return tuple(self.streams.key(stream, self.month) for stream in streams)
 
-    def list_prices(self) -> np.ndarray:
+    def list_prices(self) -> np.ndarray:  # (K,) this month's
         return self.sup.list_prices(self.month)
 
     def present(self) -> np.ndarray:
@@ -146,11 +147,8 @@ class MarketModel(mesa.Model):
         return self.sup.present(self.month)
 
     def reputation(self) -> np.ndarray:
-        """(K, 3) each supplier's reputation (:mod:`churnsim.mechanisms.reputation`).
-
-        Kept until something it depends on changes: remembered experience, who serves whom, product value. The
-        steps that change them call :meth:`forget_reputation`.
-        """
+        """(K, 3) each supplier's reputation (:mod:`churnsim.mechanisms.reputation`), kept until something it depends
+        on changes (remembered experience, who serves whom, product value: those steps call forget_reputation)."""
         if self._reputation is None:
             self._reputation = reputation(self.live, self.accounts, self.sup, self.market.product_value)
         return self._reputation
@@ -162,8 +160,12 @@ class MarketModel(mesa.Model):
         """A Mesa agent view of account slot ``slot`` (remove it with ``.remove()`` when done)."""
         return AccountAgent(self, slot)
 
-    def salesperson(self, slot: int) -> Salesperson:
-        return Salesperson(self, slot)
+    def switch(self, slots: np.ndarray, to: np.ndarray) -> None:
+        """Accounts ``slots`` change (main) supplier to ``to``: counted, the one left remembered, ``to`` joined."""
+        acc = self.accounts
+        acc.n_switches[slots] += self.month >= 0
+        acc.left_supplier[slots], acc.left_month[slots] = acc.supplier[slots], self.month
+        self._join(slots, to)
 
     def _join(self, slots: np.ndarray, to: np.ndarray) -> None:
         """Start a relationship of accounts ``slots`` with suppliers ``to``: they expect its reputation."""
@@ -182,6 +184,7 @@ class MarketModel(mesa.Model):
         acc.exit_month[gone] = month
         acc.exit_reason[gone] = reason
         self.recorder.departures(gone, acc.supplier[gone], -1, reason)
+        wallets.exits(self, gone, reason)
         self.reps.note_departures(acc.rep[gone])
         self.forget_reputation()
         # the entrants scheduled this month: the slots entered since last month (the initial accounts, placed by
@@ -264,24 +267,23 @@ class MarketModel(mesa.Model):
         else:
             slots, chosen, reason = decide(self.live, acc, self.month, self.keys(choice.STREAMS), self.list_prices(),
                                            self.reputation(), self.sup.brand, self.present(), b)
+        chose, left_main = slots, acc.supplier[slots].copy()  # who chose another supplier, and left which
+        slots, chosen, reason = wallets.reconsider(self, slots, chosen, reason)  # those whose main one changes
         left = acc.supplier[slots].copy()
         self.recorder.departures(slots, left, chosen, reason)
         self.reps.note_departures(acc.rep[slots])
         self.recorder.acquisitions(slots, left, chosen)
-        acc.n_switches[slots] += self.month >= 0
-        acc.left_supplier[slots] = left
-        acc.left_month[slots] = self.month
-        self._join(slots, chosen)
-        contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, slots, left, acc.supplier,
+        self.switch(slots, chosen)
+        wallets.adjust(self)
+        contagion.spread(acc.exposure, b.contagion_decay_per_month, self.network, chose, left_main, acc.supplier,
                          acc.status == ACTIVE)
 
     # ---- 7. money ----------------------------------------------------------------------------------------------
     def money(self) -> None:
         """Revenue, costs and profit of every supplier this month."""
         sup = self.sup
-        focal = FocalCosts.of(sup, self.cfg.market)
         taken = revenue(self.live, self.accounts, self.list_prices(), self.month, self.n_suppliers,
-                        len(self.plan.components), focal)
+                        len(self.plan.components), FocalCosts.of(sup, self.cfg.market))
         ledger = ledger_of(taken, sup.unit_cost, sup.cost_to_serve, self.recorder.acquired_by_tier(),
                            sup.acquisition_cost_multiple, self.recorder.month_strategy_cost)
         self.recorder.concessions(taken.conceded_by_component)

@@ -9,6 +9,7 @@ import numpy as np
 from churnsim.core.codes import ACTIVE, NO_CONTRACT
 from churnsim.core.config import RunConfig
 from churnsim.core.rng import RandomStreams
+from churnsim.mechanisms import wallet
 from churnsim.state.account_list import AccountList
 from churnsim.state.accounts import AccountTable, entry_schedule, new_accounts
 from churnsim.state.network import Network, regional_small_world
@@ -49,6 +50,7 @@ def initial_market(cfg: RunConfig, sup: SupplierArrays, streams: RandomStreams, 
     acc.status[:n] = ACTIVE
     acc.since_month[:n] = first_month - tenure0
     acc.first_supplier[:n] = acc.supplier[:n]
+    wallet.allocate(acc, n, present, np.asarray(share), streams, cfg.market.wallet, single=m)
 
     per_supplier = [max(1, math.ceil(n * sh / per_rep))
                     for sh, per_rep in zip(share.tolist(), sup.accounts_per_rep.tolist(), strict=True)]

@@ -24,11 +24,12 @@ from churnsim.engine.plan import RunPlan
 from churnsim.engine.summary import summarise
 from churnsim.mechanisms.money import Month
 from churnsim.mechanisms.valuation import Terminal, retention_per_month, terminal_value
+from churnsim.mechanisms.wallet import served_by
 from churnsim.strategies import Market, component_names
 
 __all__ = ["Recorder", "RunResult", "TableSink"]
 
-EVENTS = ("switch", "exit", "entry", "rep_move")
+EVENTS = ("switch", "exit", "entry", "rep_move", "shift")
 _LEDGER = ("revenue", "cogs", "cost_to_serve", "strategy_cost", "concessions", "acquisition_cost", "profit")
 
 
@@ -97,10 +98,11 @@ class Recorder:
         self._acquired = np.zeros((k, 3))
         self._departures = np.zeros((k, 2), dtype=np.int64)  # controllable, uncontrollable
         self._rep_quits = np.zeros(k, dtype=np.int64)
+        self._lost = np.zeros((k, 3))  # revenue lost to departures, share shifts, exits (k€ a month, at list price)
         if month == 0:
             acc = self.accounts
             self._start_supplier = np.where(acc.active(), acc.supplier, -1)  # who served whom when reporting began
-            self._cohort = self._start_supplier == 0
+            self._cohort = acc.active() & _buys_from_focal(acc.supplier, acc.others)  # the focal firm's accounts
             self._start_rep_owned = (acc.rc_rep > acc.rc_firm) & acc.active()  # whose relationship it mostly was
 
     # ---- events --------------------------------------------------------------------------------------------
@@ -134,6 +136,16 @@ class Recorder:
         self._acquired += _counts(to.astype(np.int64) * tiers + self.accounts.tier[slots], self._acquired.shape)
         if np.all(np.broadcast_to(frm, len(slots)) < 0):
             self._log("entry", slots, self.accounts.rep[slots], -1, to, -1, False)
+
+    def shifts(self, slots: np.ndarray, frm: np.ndarray, to: np.ndarray, reason: np.ndarray) -> None:
+        """Accounts ``slots`` ranked ``to`` first over their main supplier ``frm`` for ``reason`` (its share of their
+        wallet grows, :mod:`~churnsim.mechanisms.wallet`)."""
+        self._log("shift", slots, self.accounts.rep[slots], frm, to, reason, is_controllable(reason))
+
+    def revenue_lost(self, kind: str, per_supplier: np.ndarray) -> None:
+        """Revenue (K,) (k€ a month, at list price) the suppliers lost this month to ``departures`` (shares that
+        reached zero: to a rival), ``share_shifts`` (shares that fell) or ``exits`` (accounts leaving the market)."""
+        self._lost[:, ("departures", "share_shifts", "exits").index(kind)] += per_supplier
 
     def rep_moves(self, person: np.ndarray, frm: np.ndarray, to: np.ndarray, poached: np.ndarray) -> None:
         """Salespeople left ``frm`` for ``to`` (-1: left the market)."""
@@ -169,10 +181,10 @@ class Recorder:
         (:func:`~churnsim.mechanisms.money.revenue` of the active slots ``idx``)."""
         if not self._reporting:
             return
-        revenue = taken.paid
         acc, k = self.accounts, self.n_suppliers
-        active, levels, satisfaction, in_cohort = _aggregates(idx, acc.supplier, acc.reported, acc.satisfaction,
-                                                              self._cohort, k)
+        main, levels, satisfaction, in_cohort = _aggregates(idx, acc.supplier, acc.others, acc.reported,
+                                                            acc.satisfaction, self._cohort, k)
+        active = taken.by_tier.sum(axis=1)  # accounts it sells to: as their main supplier or another
         row = {
             "month": np.full(k, self.month), "supplier": np.arange(k), "active_accounts": active,
             "market_share": active / max(active.sum(), 1),
@@ -180,17 +192,20 @@ class Recorder:
             "acquisitions": self._acquired.sum(axis=1).astype(np.int64),
             "departures_controllable": self._departures[:, 0], "departures_uncontrollable": self._departures[:, 1],
             **{key: ledger[key] for key in _LEDGER},
-            "satisfaction_mean": satisfaction / np.maximum(active, 1),
-            "levels": levels / np.maximum(active, 1)[:, None],
+            "satisfaction_mean": satisfaction / np.maximum(main, 1),
+            "levels": levels / np.maximum(main, 1)[:, None],
+            "share_of_wallet": np.where(taken.wallets > 0, taken.volume / np.maximum(taken.wallets, 1e-300), 0.0),
+            "revenue_lost_departures": self._lost[:, 0] + self._lost[:, 2], "revenue_lost_exits": self._lost[:, 2],
+            "revenue_lost_share_shifts": self._lost[:, 1].copy(),
             "reps": np.bincount(self.reps.employer, minlength=k), "rep_quits": self._rep_quits,
         }
         self._rows.append(row)
-        self._cohort_revenue.append(float(revenue[in_cohort].sum()))
+        self._cohort_revenue.append(float(taken.focal[in_cohort].sum()))
         self._held_by_tier += taken.by_tier[0]
         self._last = (idx, taken)  # the month's own arrays: what the terminal value starts from
         if self._clv is not None:
             focal = acc.supplier[idx] == 0
-            self._clv.observe(idx[focal], revenue[focal], acc.since_month[idx[focal]])
+            self._clv.observe(idx[focal], taken.paid[focal], acc.since_month[idx[focal]])
         if self._sink.rows_per_frame is not None and self._n_events >= self._sink.rows_per_frame:
             self._send_events()
 
@@ -215,7 +230,7 @@ class Recorder:
     def summary(self) -> dict:
         """The focal firm's headline figures: :func:`summarise` of the monthly table and the running counts."""
         acc, cfg = self.accounts, self.cfg
-        still = self._cohort & acc.active() & (acc.supplier == 0)
+        still = self._cohort & acc.active() & _buys_from_focal(acc.supplier, acc.others)
         monthly = self.monthly()
         summary = summarise(
             monthly=monthly, focal_lost_by_reason=self._focal_lost, revenue_focal=acc.revenue_focal,
@@ -226,6 +241,10 @@ class Recorder:
         summary["terminal_value"] = terminal.value
         summary["value_total"] = summary["net_profit_npv"] + terminal.value
         summary["strategy_cost_total"] = summary["strategy_cost_npv"] + terminal.strategy_cost
+        focal = monthly[monthly["is_focal"]]
+        summary["revenue_lost_departures_keur"] = float(focal["revenue_lost_departures"].sum())
+        summary["revenue_lost_share_shifts_keur"] = float(focal["revenue_lost_share_shifts"].sum())
+        summary["share_of_wallet_final"] = float(focal["share_of_wallet"].iloc[-1])
         summary["focal_accounts_start"] = int(self._cohort.sum())
         summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
         summary["strategy_cost_by_component"] = {
@@ -240,7 +259,7 @@ class Recorder:
         if self._last is None:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         idx, taken = self._last
-        focal = self.accounts.supplier[idx] == 0
+        focal = _buys_from_focal(self.accounts.supplier[idx], self.accounts.others[idx])
         return idx[focal], taken.margin[focal], taken.given[focal]
 
     def _valued(self) -> tuple[np.ndarray, Terminal]:
@@ -291,6 +310,10 @@ class Recorder:
             "departures_controllable": rows["departures_controllable"],
             "departures_uncontrollable": rows["departures_uncontrollable"],
             **{key: rows[key].astype(np.float64) for key in _LEDGER},
+            "share_of_wallet": rows["share_of_wallet"].astype(np.float64),
+            "revenue_lost_departures": rows["revenue_lost_departures"].astype(np.float64),
+            "revenue_lost_exits": rows["revenue_lost_exits"].astype(np.float64),
+            "revenue_lost_share_shifts": rows["revenue_lost_share_shifts"].astype(np.float64),
             "satisfaction_mean": rows["satisfaction_mean"].astype(np.float64),
             **{f"satisfaction_level_{j + 1}": levels[:, j].astype(np.float64) for j in range(5)},
             "reps": rows["reps"].astype(np.int64), "rep_quits": rows["rep_quits"].astype(np.int64),
@@ -350,6 +373,8 @@ class Recorder:
                                                    acc.first_supplier[seen]).astype(np.int64)),
             "rep_owned": self._start_rep_owned[seen],
             "last_supplier": self._names(acc.supplier[seen].astype(np.int64)),
+            "share_of_wallet_focal": np.where(active, served_by(acc, seen, 0), 0.0),
+            "suppliers_used": np.where(active, 1 + (acc.others[seen] >= 0).sum(axis=1), 0).astype(np.int64),
             "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
             "n_switches": acc.n_switches[seen].astype(np.int64),
             "revenue_focal": acc.revenue_focal[seen], "value_focal": self._value_focal[seen],
@@ -362,9 +387,10 @@ class Recorder:
 
 
 @kernel
-def _aggregates(idx, supplier, reported, satisfaction, cohort, n_suppliers):
-    """Per supplier over the active slots ``idx`` (in order): accounts, five-level answer counts (K, 5) and the sum
-    of satisfaction (summed in slot order); and which of ``idx`` are focal accounts of the month-0 ``cohort``."""
+def _aggregates(idx, supplier, others, reported, satisfaction, cohort, n_suppliers):
+    """Per supplier over the active slots ``idx`` (in order): accounts it is the main supplier of, their five-level
+    answer counts (K, 5) and the sum of their satisfaction (summed in slot order); and which of ``idx`` are accounts
+    of the month-0 ``cohort`` the focal firm still sells to."""
     count = np.zeros(n_suppliers, np.int64)
     levels = np.zeros((n_suppliers, 5), np.int64)
     total = np.zeros(n_suppliers)
@@ -375,8 +401,13 @@ def _aggregates(idx, supplier, reported, satisfaction, cohort, n_suppliers):
         count[s] += 1
         levels[s, reported[i] - 1] += 1
         total[s] += np.float64(satisfaction[i])
-        in_cohort[j] = cohort[i] and s == 0
+        in_cohort[j] = cohort[i] and (s == 0 or others[i, 0] == 0 or others[i, 1] == 0)
     return count, levels, total, in_cohort
+
+
+def _buys_from_focal(supplier: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Whether each account buys from the focal firm (0): as its main supplier or another."""
+    return (supplier == 0) | (others == 0).any(axis=1)
 
 
 def _counts(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Money (DESIGN §3.3 step 7): revenue, cost of goods, cost to serve, strategy and acquisition costs, profit.
 
 Rule, per supplier and month (k€): revenue is Σ volume × list price × (1 − account discount) over its accounts
-(the discount: :mod:`~.pricing`; volume is in k€ at the market reference price);
+(the discount: :mod:`~.pricing`; volume is in k€ at the market reference price); an account that buys from several
+suppliers (:mod:`~.wallet`) buys each its share of its volume, its main supplier at its terms, the others at list
+price, and costs each its share of its cost to serve;
 cost of goods is ``unit_cost × Σ volume``: per unit delivered, so a discount, a rebate or a price cut lowers revenue
 and never the cost of goods (the unit cost defaults to ``cogs_share × price``, the preset's margin at its own list
 price); cost to serve is a fixed amount per account and month by tier (falling with tenure when
@@ -22,7 +24,7 @@ import numpy as np
 from numba import prange
 
 from churnsim.core.config import MarketConfig
-from churnsim.core.jit import kernel, parallel_kernel
+from churnsim.core.jit import kernel, parallel_kernel, rule
 from churnsim.mechanisms.economics import serve_factor
 from churnsim.mechanisms.pricing import conceded, share_off
 from churnsim.state.accounts import AccountTable
@@ -41,18 +43,21 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
     """
     out, given, margin, serve, by = (np.empty(len(live)), np.empty(len(live)), np.empty(len(live)),
                                      np.empty(len(live)), np.empty(len(live), np.int8))
+    other, focal = np.zeros((len(live), 2)), np.empty(len(live))
     present = float(discount_factor(month, focal_costs.discount_rate_per_year))
     f = focal_costs
     _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
              acc.contract_discount, acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by,
              acc.match_discount, acc.match_by, month, f.unit_cost, f.cost_to_serve, present, acc.since_month,
-             f.serve_decline_per_year, f.serve_floor, acc.revenue_total, acc.revenue_focal, acc.margin_focal_npv, out,
-             given, margin, serve, by)
-    totals = _totals(live, acc.supplier, acc.tier, acc.volume, out, given, by, n_suppliers, n_components)
+             f.serve_decline_per_year, f.serve_floor, acc.others, acc.other_share, acc.revenue_total,
+             acc.revenue_focal, acc.margin_focal_npv, out, given, margin, serve, by, other, focal)
+    totals = _totals(live, acc.supplier, acc.tier, acc.volume, acc.others, acc.other_share, out, other, given, by,
+                     n_suppliers, n_components)
     served = None
-    if f.serve_decline_per_year:  # else a tier's cost × its accounts (ledger_of), the same to the last bit as before
-        served = _served(live, acc.supplier, acc.tier, serve, f.all_cost_to_serve, n_suppliers)
-    return Month(out, given, margin, *totals, served)
+    if f.serve_decline_per_year or f.wallets:  # else a tier's cost × its accounts (ledger_of), as before to the bit
+        served = _served(live, acc.supplier, acc.tier, acc.others, acc.other_share, serve, f.all_cost_to_serve,
+                         n_suppliers)
+    return Month(out, given, margin, focal, *totals, served)
 
 
 @dataclass(frozen=True)
@@ -66,25 +71,28 @@ class FocalCosts:
     all_cost_to_serve: np.ndarray | None = None  # (K, 3) every supplier's, when it falls with tenure
     serve_decline_per_year: float = 0.0  # market.economics (mechanisms/economics.py)
     serve_floor: float = 1.0
+    wallets: bool = False  # accounts may buy from several suppliers (mechanisms/wallet.py)
 
     @classmethod
     def of(cls, sup: SupplierArrays, market: MarketConfig) -> FocalCosts:
         """The focal firm's costs in ``market``, with every supplier's cost to serve when it falls with tenure."""
         econ = market.economics
         return cls(float(sup.unit_cost[0]), sup.cost_to_serve[0], market.discount_rate_per_year, sup.cost_to_serve,
-                   econ.cost_to_serve_decline_per_year, econ.cost_to_serve_floor)
+                   econ.cost_to_serve_decline_per_year, econ.cost_to_serve_floor, market.wallet.max_suppliers > 1)
 
 
 @dataclass(frozen=True)
 class Month:
     """One month's takings: per slot of ``live``, then per supplier (K,) and per component of the focal strategy."""
 
-    paid: np.ndarray  # revenue of each active slot (k€)
+    paid: np.ndarray  # revenue of each active slot to its main supplier (k€)
     given: np.ndarray  # revenue each active slot's discounts conceded by the strategy (k€; 0: none)
-    margin: np.ndarray  # each active slot's margin to the focal firm (k€; 0 for a rival's account)
+    margin: np.ndarray  # each active slot's margin to the focal firm (k€; 0 for an account it sells nothing)
+    focal: np.ndarray  # revenue of each active slot to the focal firm (k€; 0 for an account it sells nothing)
     revenue: np.ndarray  # (K,) k€
     volume: np.ndarray  # (K,) volume delivered, k€ at the reference price
-    by_tier: np.ndarray  # (K, 3) active accounts by tier
+    wallets: np.ndarray  # (K,) the volume its accounts buy from every supplier, k€ at the reference price
+    by_tier: np.ndarray  # (K, 3) accounts it sells to, by tier
     concessions: np.ndarray  # (K,) k€ of revenue given up to discounts the supplier's strategy granted
     conceded_by_component: np.ndarray  # (n_components,) k€, the focal firm's by component
     cost_to_serve: np.ndarray | None = None  # (K,) k€, when it falls with tenure (else from by_tier)
@@ -93,81 +101,119 @@ class Month:
 def revenue_of(acc: AccountTable, slots: np.ndarray, list_price: np.ndarray, month: int) -> np.ndarray:
     """This month's revenue (k€) of ``slots``, booking nothing (what a loyalty reward is a share of)."""
     out = np.empty(len(slots))
-    _revenue_at(np.asarray(slots, dtype=np.int64), acc.supplier, acc.volume, list_price, acc.discount,
-                acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount, acc.match_discount, month,
-                out)
+    _revenue_at(np.asarray(slots, dtype=np.int64), acc.supplier, acc.volume, acc.other_share, list_price,
+                acc.discount, acc.contract_end, acc.contract_discount, acc.promo_end, acc.promo_discount,
+                acc.match_discount, month, out)
     return out
 
 
 @kernel
-def _revenue_at(slots, supplier, volume, list_price, discount, contract_end, contract_discount, promo_end,
+def _revenue_at(slots, supplier, volume, other_share, list_price, discount, contract_end, contract_discount, promo_end,
                 promo_discount, match_discount, month, out):
     """Fills ``out`` with the revenue of ``slots`` (booking nothing)."""
     for j in range(len(slots)):
         i = slots[j]
         off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount,
                         match_discount)
-        out[j] = np.float64(volume[i]) * list_price[supplier[i]] * (1 - off)
+        out[j] = np.float64(volume[i]) * list_price[supplier[i]] * _main_share(i, other_share) * (1 - off)
+
+
+@rule
+def _main_share(i, other_share):
+    """The main supplier's share of account slot ``i``'s wallet (1 exactly for an account with one supplier)."""
+    return 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
 
 
 @parallel_kernel
 def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, contract_end, contract_discount,
              contract_by, promo_end, promo_discount, promo_by, match_discount, match_by, month, unit_cost,
-             cost_to_serve, present, since_month, serve_decline, serve_floor, revenue_total, revenue_focal,
-             margin_focal_npv, out, given, margin, serve, by):
+             cost_to_serve, present, since_month, serve_decline, serve_floor, others, other_share, revenue_total,
+             revenue_focal, margin_focal_npv, out, given, margin, serve, by, other, focal):
     """Fills ``out`` (revenue), ``given`` (revenue conceded by the strategy: volume × list price × the share it
     concedes) and ``by`` (the component that conceded it, -1 none); in a reported month (≥ 0) adds the revenue to
     ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``, and its margin (``margin``: revenue −
     ``unit_cost`` × volume − ``cost_to_serve`` of its tier × the share its tenure leaves, ``serve``) × ``present``
-    to ``margin_focal_npv``."""
+    to ``margin_focal_npv``. With several suppliers (:mod:`~.wallet`) each has its share of the volume: the main
+    one at its terms, the others (``other``: their revenue) at list price; ``focal`` is the focal firm's revenue,
+    ``margin`` its margin, in whichever place it is."""
     for j in prange(len(live)):
         i = live[j]
         off, strategy, grantor = conceded(i, month, discount, discount_by, contract_end, contract_discount,
                                           contract_by, promo_end, promo_discount, promo_by, match_discount, match_by)
-        at_list = np.float64(volume[i]) * list_price[supplier[i]]
+        main = _main_share(i, other_share)
+        at_list = np.float64(volume[i]) * list_price[supplier[i]] * main
         r = at_list * (1 - off)
         out[j] = r
         given[j] = at_list * strategy
         by[j] = grantor
         share = serve_factor(month - since_month[i], serve_decline, serve_floor)
         serve[j] = share
-        m = 0.0
-        if supplier[i] == 0:
-            m = r - unit_cost * np.float64(volume[i]) - cost_to_serve[tier[i]] * share
+        m, f, mine = 0.0, 0.0, supplier[i] == 0
+        if mine:
+            m = r - unit_cost * np.float64(volume[i]) * main - cost_to_serve[tier[i]] * share * main
+            f = r
+        total = r
+        for p in range(2):
+            s = others[i, p]
+            if s >= 0:
+                held = np.float64(other_share[i, p])
+                rp = np.float64(volume[i]) * list_price[s] * held
+                other[j, p] = rp
+                total += rp
+                if s == 0:
+                    mine = True
+                    m += rp - unit_cost * np.float64(volume[i]) * held - cost_to_serve[tier[i]] * held
+                    f += rp
         margin[j] = m
+        focal[j] = f
         if month >= 0:
-            revenue_total[i] += r
-            if supplier[i] == 0:
-                revenue_focal[i] += r
+            revenue_total[i] += total
+            if mine:
+                revenue_focal[i] += f
                 margin_focal_npv[i] += m * present
 
 
 @kernel
-def _totals(live, supplier, tier, volume, revenue, given, by, n_suppliers, n_components):
-    """Revenue, volume and concessions per supplier, summed in slot order; active accounts per supplier and tier;
-    the concessions per component."""
+def _totals(live, supplier, tier, volume, others, other_share, revenue, other, given, by, n_suppliers, n_components):
+    """Revenue, volume delivered, the wallets of the accounts sold to and concessions per supplier, summed in slot
+    order; accounts sold to per supplier and tier; the concessions per component."""
     by_supplier, by_volume, conceded = np.zeros(n_suppliers), np.zeros(n_suppliers), np.zeros(n_suppliers)
+    wallets = np.zeros(n_suppliers)
     by_tier = np.zeros((n_suppliers, 3), np.int64)
     by_component = np.zeros(n_components)
     for j in range(len(live)):
         i = live[j]
         s = supplier[i]
+        v = np.float64(volume[i])
         by_supplier[s] += revenue[j]
-        by_volume[s] += np.float64(volume[i])
+        by_volume[s] += v * _main_share(i, other_share)
+        wallets[s] += v
         by_tier[s, tier[i]] += 1
+        for p in range(2):
+            o = others[i, p]
+            if o >= 0:
+                by_supplier[o] += other[j, p]
+                by_volume[o] += v * np.float64(other_share[i, p])
+                wallets[o] += v
+                by_tier[o, tier[i]] += 1
         if by[j] >= 0:
             conceded[s] += given[j]
             by_component[by[j]] += given[j]
-    return by_supplier, by_volume, by_tier, conceded, by_component
+    return by_supplier, by_volume, wallets, by_tier, conceded, by_component
 
 
 @kernel
-def _served(live, supplier, tier, serve, cost_to_serve, n_suppliers):
-    """Every supplier's cost to serve its accounts this month (k€), each at the share its tenure leaves; slot order."""
+def _served(live, supplier, tier, others, other_share, serve, cost_to_serve, n_suppliers):
+    """Every supplier's cost to serve its accounts this month (k€), each at the share its tenure leaves (the main
+    supplier) and in proportion to its share of the account's wallet; slot order."""
     out = np.zeros(n_suppliers)
     for j in range(len(live)):
         i = live[j]
-        out[supplier[i]] += cost_to_serve[supplier[i], tier[i]] * serve[j]
+        out[supplier[i]] += cost_to_serve[supplier[i], tier[i]] * serve[j] * _main_share(i, other_share)
+        for p in range(2):
+            o = others[i, p]
+            if o >= 0:
+                out[o] += cost_to_serve[o, tier[i]] * np.float64(other_share[i, p])
     return out
 
 

@@ -37,7 +37,14 @@ class AccountTable:
     status: np.ndarray  # int8: NOT_YET, ACTIVE, EXITED
     volume: np.ndarray  # float32, current monthly volume, k€ at reference price
     development: np.ndarray  # float32, growth of volume since it joined its supplier, share (0: none; economics)
-    supplier: np.ndarray  # int8, -1 when not active
+    supplier: np.ndarray  # int8, -1 when not active; its main supplier when it buys from several (wallet)
+    # share of wallet (mechanisms/wallet.py): the other suppliers it buys from, their shares (the main supplier's is
+    # the rest), and the rank in the account's eyes of [main, others[0], others[1]] (0: first)
+    sources: np.ndarray  # int8, most suppliers it buys from at once (1: one)
+    others: np.ndarray  # int8 (n, 2), -1 none
+    other_share: np.ndarray  # float32 (n, 2), share of its wallet each of ``others`` has
+    rank: np.ndarray  # int8 (n, 3); LEAVING: delisted, its share falling to zero
+    shift_reason: np.ndarray  # int8, reason code of its last delisting (-1 none)
     rep: np.ndarray  # int32, salesperson slot serving it
     since_month: np.ndarray  # int32, month it joined its current supplier
     contract_end: np.ndarray  # int32, last month of its contract (NO_CONTRACT when none)
@@ -148,6 +155,8 @@ class AccountTable:
 # Initial value, dtype and trailing shape of every state and outcome column (all but the fixed attributes).
 _STATE: dict[str, tuple] = {
     "status": (NOT_YET, np.int8, ()), "supplier": (-1, np.int8, ()), "rep": (-1, np.int32, ()),
+    "sources": (1, np.int8, ()), "others": (-1, np.int8, (2,)), "other_share": (0, np.float32, (2,)),
+    "rank": (0, np.int8, (3,)), "shift_reason": (-1, np.int8, ()),
     "since_month": (0, np.int32, ()), "development": (0, np.float32, ()), "contract_end": (NO_CONTRACT, np.int32, ()),
     "exit_penalty_months": (0, np.float32, ()), "discount": (0, np.float32, ()),
     "contract_discount": (0, np.float32, ()), "points_months": (0, np.float32, ()), "mem": (0, np.float32, (3,)),

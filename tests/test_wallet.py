@@ -1,0 +1,223 @@
+"""Share of wallet (issue 18, point 1): accounts buying from several suppliers, shares by the Wallet Allocation Rule
+with inertia, shifts with reasons, a departure as a share reaching zero; money and outputs with shares.
+
+``max_suppliers=1`` is today's model: the golden summary (tests/test_golden.py) is unchanged to the bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_config
+
+from churnsim.core.config import AccountsConfig, CompetitorsConfig, PoachingConfig, SupplierConfig, WalletConfig
+from churnsim.engine.model import MarketModel
+from churnsim.engine.plan import make_plan
+from churnsim.engine.run import simulate
+from churnsim.mechanisms import wallet
+from churnsim.state.accounts import new_accounts
+
+
+def _wallet_market(max_suppliers: int = 3, **kw):
+    """A small busy market (a poaching rival) where most accounts may buy from several suppliers."""
+    poacher = PoachingConfig(offer_rate_per_month=0.03, offer_discount=0.12, rep_court_rate_per_month=0.03)
+    rivals = [SupplierConfig(name="rival_a", initial_share=0.4, poaching=poacher),
+              SupplierConfig(name="rival_b", initial_share=0.3)]
+    cfg = small_config(**{"n_accounts": 1500, "months": 24, "competitors": CompetitorsConfig("busy", rivals), **kw})
+    cfg.market.wallet = WalletConfig(max_suppliers=max_suppliers, multi_source_share=[0.8, 0.6, 0.4])
+    return cfg
+
+
+def _table(n: int):
+    acc = new_accounts(AccountsConfig(), np.zeros(n, np.int32), np.random.Generator(np.random.PCG64(1)))
+    acc.status[:] = 1
+    acc.supplier[:] = 0
+    acc.volume[:] = 10.0
+    acc.sources[:] = 3
+    return acc
+
+
+def test_the_wallet_allocation_rule():
+    for n in (1, 2, 3):
+        assert sum(wallet.war_share(float(r), float(n)) for r in range(n)) == pytest.approx(1.0)
+    assert wallet.war_share(0.0, 1.0) == 1.0
+    assert [wallet.war_share(float(r), 2.0) for r in range(2)] == pytest.approx([2 / 3, 1 / 3])
+    assert [wallet.war_share(float(r), 3.0) for r in range(3)] == pytest.approx([1 / 2, 1 / 3, 1 / 6])
+
+
+def test_shares_close_their_gap_to_the_rule_and_a_main_supplier_overtaken_hands_over():
+    acc = _table(2)
+    acc.others[:] = [[1, -1], [1, 2]]
+    acc.other_share[:] = [[0.0, 0.0], [0.2, 0.1]]
+    acc.rank[:] = [[1, 0, 0], [2, 0, 1]]  # account 0: supplier 1 first; account 1: supplier 1, 2, then its main one
+    prices = np.ones(3)
+    (slots, to), (gone, _, _), lost = wallet.adjust(np.arange(2), acc, prices, 0.5, 0.02)
+    assert acc.other_share[0, 0] == pytest.approx(1 / 3)  # half of the way from 0 to 2/3
+    assert acc.other_share[1].tolist() == pytest.approx([0.2 + 0.5 * (0.5 - 0.2), 0.1 + 0.5 * (1 / 3 - 0.1)])
+    assert len(slots) == 0 and len(gone) == 0
+    # the falls of share, k€ a month at list price: account 0's main 1 → 2/3, account 1's main 0.7 → 0.4333
+    assert lost[0, 0] == pytest.approx(10 * (1 / 3) + 10 * (0.7 - (1 - 0.35 - 0.2167)), rel=1e-3)
+    assert lost[1].sum() == 0  # no share reached zero
+    handed = {}
+    for _ in range(10):
+        (slots, to), _, _ = wallet.adjust(np.arange(2), acc, prices, 0.5, 0.02)
+        handed.update(zip(slots.tolist(), to.tolist(), strict=True))
+    assert handed == {0: 1, 1: 1}  # both overtaken by supplier 1, once
+    # positions swapped: the old main supplier is now another, with its share; ranks travel with the suppliers
+    assert acc.others[0, 0] == 0 and acc.rank[0, 0] == 0 and acc.rank[0, 1] == 1
+    assert wallet.main_share(acc, np.array([0]))[0] > acc.other_share[0, 0]
+
+
+def test_reconsidering_promotes_adds_or_drops_the_last_ranked():
+    acc = _table(4)
+    acc.others[:] = [[1, -1], [1, -1], [1, 2], [1, 2]]
+    acc.other_share[:] = [[1 / 3, 0], [1 / 3, 0], [1 / 3, 1 / 6], [1 / 3, 1 / 6]]
+    acc.rank[:] = [[0, 1, 0], [0, 1, 0], [0, 1, 2], [2, 1, 0]]  # account 3 ranks its main supplier last
+    chosen = np.array([1, 2, 3, 3])
+    reason = np.arange(4, dtype=np.int8) + 4
+    out = wallet.reconsider(np.arange(4), chosen, reason, acc, np.ones(4))
+    # 0: promotes supplier 1 to first; 1: adds 2, ranked first, with no share yet; 2: full, drops 2 (ranked last)
+    # for 3, which takes its share; 3: drops its main supplier, ranked last: a switch of main supplier
+    assert acc.rank[0].tolist() == [1, 0, 0]
+    assert acc.others[1].tolist() == [1, 2] and acc.other_share[1, 1] == 0 and acc.rank[1].tolist() == [1, 2, 0]
+    assert acc.others[2].tolist() == [1, 3] and acc.other_share[2, 1] == pytest.approx(1 / 6)
+    assert acc.rank[2].tolist() == [1, 2, 0]
+    assert out.switched.tolist() == [3] and out.to.tolist() == [3]
+    assert out.dropped.tolist() == [2] and out.dropped_from.tolist() == [2] and out.dropped_to.tolist() == [3]
+    assert out.dropped_reason.tolist() == [6]
+    assert sorted(out.added.tolist()) == [1, 2] and out.added_to.tolist() == [2, 3]
+    lost = np.zeros(4)
+    lost[2], lost[0] = 10 / 6, 10 * (1 - 1 / 3 - 1 / 6)  # the dropped shares' revenue, at list price 1
+    np.testing.assert_allclose(out.lost, lost, rtol=1e-6)
+
+
+def test_a_full_account_delists_the_last_ranked_and_its_share_falls_to_zero():
+    acc = _table(2)
+    acc.sources[:] = 2
+    acc.others[:] = [[1, -1], [1, -1]]
+    acc.other_share[:] = [[1 / 3, 0], [1 / 3, 0]]
+    acc.rank[:] = [[0, 1, 0], [0, 1, 0]]
+    out = wallet.reconsider(np.arange(2), np.array([1, 2]), np.array([7, 8], np.int8), acc, np.ones(3))
+    # 0 promotes 1 and delists its main supplier, now last; 1 adds 2 first and delists 1, now last
+    assert acc.rank[0].tolist() == [wallet.LEAVING, 0, 0]
+    assert acc.rank[1].tolist() == [1, wallet.LEAVING, 0] and acc.others[1].tolist() == [1, 2]
+    assert acc.shift_reason.tolist() == [7, 8]
+    assert len(out.switched) == 0 and len(out.dropped) == 0 and out.added.tolist() == [1]
+    prices, history = np.ones(3), []
+    for month in range(40):
+        (slots, to), (gone, frm, reason), lost = wallet.adjust(np.arange(2), acc, prices, 0.3, 0.02)
+        history.append((month, slots.tolist(), to.tolist(), gone.tolist(), frm.tolist(), reason.tolist(), lost))
+        assert (acc.other_share >= 0).all()
+    overtaken = {slot: (m, t) for m, slots, to, *_ in history for slot, t in zip(slots, to, strict=True)}
+    departed = {g[0]: (m, f[0], r[0]) for m, _, _, g, f, r, _ in history if g}
+    # account 0: supplier 1 overtakes the delisted main supplier 0, which keeps falling and departs, with its reason;
+    # account 1: the new supplier 2 overtakes its main supplier 0, which stays; the delisted 1 departs
+    assert {slot: t for slot, (_, t) in overtaken.items()} == {0: 1, 1: 2}
+    assert {slot: (f, r) for slot, (_, f, r) in departed.items()} == {0: (0, 7), 1: (1, 8)}
+    assert departed[0][0] > overtaken[0][0]  # the share fell before the account was lost
+    assert acc.others[0].tolist() == [-1, -1]  # the model joins it to 1 (here, without a model, supplier stays)
+    assert acc.others[1].tolist() == [-1, 0]  # its old main supplier, now ranked second
+    shifts = sum(h[-1][0] for h in history)
+    departures = sum(h[-1][1] for h in history)
+    # of the 10 + 10 × 1/3 k€ a month the delisted suppliers had, all but below 2 % of a wallet went by shifts
+    assert departures.sum() < 0.02 * 10 * 2
+    assert shifts[0] + shifts[1] + departures.sum() == pytest.approx(10 * (2 / 3) + 10 * (1 / 3) + 10 / 3, rel=0.05)
+
+
+def _monthly_states(cfg, months=None):
+    """Step a model month by month; yield it after each month."""
+    model = MarketModel(make_plan(cfg))
+    while model.month < (cfg.months if months is None else months):
+        model.step()
+        yield model
+
+
+def test_every_month_the_wallets_are_consistent():
+    """Shares are non-negative and sum to one, the main supplier holds the largest, no supplier twice, no more
+    suppliers than the account's sources."""
+    cfg = _wallet_market()
+    multi = 0
+    for model in _monthly_states(cfg):
+        acc, live = model.accounts, model.live
+        others, share = acc.others[live], acc.other_share[live].astype(np.float64)
+        main = wallet.main_share(acc, live)
+        used = others >= 0
+        assert (share >= 0).all() and (share[~used] == 0).all()
+        assert (main >= -1e-6).all() and (main[:, None] >= share - 1e-6).all()
+        assert not (others == acc.supplier[live][:, None]).any()
+        assert not ((others[:, 0] == others[:, 1]) & used[:, 0]).any()
+        assert (1 + used.sum(axis=1) <= acc.sources[live]).all()
+        multi = max(multi, int(used.any(axis=1).sum()))
+    assert multi > 200, "the check needs accounts buying from several suppliers"
+
+
+def test_money_with_shares_adds_up():
+    """Every supplier's volume is its share of its accounts' wallets: the volumes add up to the market's, and the
+    share of wallet is its volume over its accounts' wallets."""
+    result = simulate(_wallet_market())
+    monthly = result.tables["monthly"]
+    sow = monthly["share_of_wallet"]
+    assert ((sow > 0.3) & (sow < 1.0)).all()
+    revenue = monthly.groupby("month")["revenue"].sum()
+    assert (revenue > 0).all()
+    accounts = result.tables["accounts"]
+    active = accounts[accounts["status"] == "active"]
+    assert active["suppliers_used"].between(1, 3).all() and (active["suppliers_used"] > 1).mean() > 0.3
+    assert active["share_of_wallet_focal"].between(0, 1).all()
+    only_focal = active[(active["last_supplier"] == "focal") & (active["suppliers_used"] == 1)]
+    assert len(only_focal) and np.allclose(only_focal["share_of_wallet_focal"], 1.0)
+    s = result.summary
+    assert s["revenue_lost_share_shifts_keur"] > 0 and s["revenue_lost_departures_keur"] > 0
+    assert 0 < s["share_of_wallet_final"] < 1
+
+
+def test_one_supplier_per_account_records_no_share_shifts():
+    result = simulate(_wallet_market(max_suppliers=1))
+    monthly = result.tables["monthly"]
+    assert (monthly["share_of_wallet"] == 1.0).all() and (monthly["revenue_lost_share_shifts"] == 0).all()
+    assert (monthly["revenue_lost_departures"] > 0).any()
+    assert (result.tables["events"]["event"] != "shift").all()
+    accounts = result.tables["accounts"]
+    active = accounts[accounts["status"] == "active"]
+    assert (active["suppliers_used"] == 1).all()
+    assert (active["share_of_wallet_focal"] == (active["last_supplier"] == "focal")).all()
+
+
+def test_the_multi_sourcing_settings_do_nothing_with_one_supplier_per_account():
+    cfg = _wallet_market(max_suppliers=1)
+    other = dataclasses.replace(cfg.market.wallet, multi_source_share=[1.0, 1.0, 1.0], share_adjust_per_month=0.9)
+    again = small_config(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)})
+    again.market = dataclasses.replace(cfg.market, wallet=other)
+    assert simulate(cfg).summary == simulate(again).summary
+
+
+def test_a_departure_is_a_share_reaching_zero_and_a_shift_carries_its_reason():
+    cfg = _wallet_market()
+    result = simulate(cfg)
+    events = result.tables["events"]
+    shifts = events[events["event"] == "shift"]
+    assert len(shifts) > 30
+    assert shifts["reason"].isin(["quality", "service", "logistics", "price", "competitor_offer", "brand",
+                                  "salesperson_left"]).all()
+    assert (shifts["from_supplier"] != shifts["to_supplier"]).all()
+    # an exit of a multi-sourcing account is a departure from each supplier it bought from
+    exits = events[events["event"] == "exit"]
+    per_account = exits.groupby("account").size()
+    assert (per_account > 1).any() and per_account.max() <= 3
+
+
+def test_the_reference_path_agrees_with_shares_of_wallet():
+    fast = simulate(_wallet_market(months=12))
+    slow = simulate(_wallet_market(months=12), reference=True)
+    for name in fast.tables:
+        pd.testing.assert_frame_equal(fast.tables[name], slow.tables[name])
+    assert fast.summary == slow.summary
+
+
+def test_the_same_numbers_on_one_thread_or_two():
+    one = simulate(_wallet_market(n_threads=1, months=12))
+    two = simulate(_wallet_market(n_threads=2, months=12))
+    assert one.summary == two.summary
