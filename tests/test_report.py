@@ -371,3 +371,25 @@ def test_a_strategy_that_never_acted_says_so(tmp_path):
     assert reported.returncode == 0, reported.stderr
     text = (tmp_path / "out" / "report.md").read_text()
     assert "value_guarantee: value_guarantee never acted in this scenario (0 offers matched)" in text
+
+
+def test_with_share_of_wallet_the_report_splits_revenue_lost_between_departures_and_shifts(reported, tmp_path):
+    # one supplier per account (the module's sweep): every loss is a departure, no such section
+    assert "Where the revenue goes" not in (reported[0] / "report.md").read_text()
+    done = churnsim(tmp_path, "-m", "strategy=baseline,service_guarantee", "replicate=0,1", "n_accounts=1500",
+                    "months=12", "burn_in_months=2", "market.wallet.max_suppliers=3", "hydra.sweep.dir=sweep",
+                    "hydra/launcher=basic")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "report"
+    made = _run(tmp_path, "-m", "churnsim.report", str(tmp_path / "sweep"), "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    text = (out / "report.md").read_text()
+    section = text.split("## Where the revenue goes")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| service_guarantee")]
+    assert len(rows) == 1
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    shifts_share = float(cells[3].rstrip(" %"))
+    assert 0 < shifts_share < 100  # both kinds of loss, measured; the Δ columns carry intervals
+    assert "[" in cells[4] and "[" in cells[5]
+    summary = pd.read_csv(out / "summary.csv")
+    assert (summary["revenue_lost_wallet_shifts_keur.mean"] > 0).all()

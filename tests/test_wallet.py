@@ -170,14 +170,14 @@ def test_money_with_shares_adds_up():
     only_focal = active[(active["last_supplier"] == "focal") & (active["suppliers_used"] == 1)]
     assert len(only_focal) and np.allclose(only_focal["share_of_wallet_focal"], 1.0)
     s = result.summary
-    assert s["revenue_lost_share_shifts_keur"] > 0 and s["revenue_lost_departures_keur"] > 0
+    assert s["revenue_lost_wallet_shifts_keur"] > 0 and s["revenue_lost_departures_keur"] > 0
     assert 0 < s["share_of_wallet_final"] < 1
 
 
 def test_one_supplier_per_account_records_no_share_shifts():
     result = simulate(_wallet_market(max_suppliers=1))
     monthly = result.tables["monthly"]
-    assert (monthly["share_of_wallet"] == 1.0).all() and (monthly["revenue_lost_share_shifts"] == 0).all()
+    assert (monthly["share_of_wallet"] == 1.0).all() and (monthly["revenue_lost_wallet_shifts"] == 0).all()
     assert (monthly["revenue_lost_departures"] > 0).any()
     assert (result.tables["events"]["event"] != "shift").all()
     accounts = result.tables["accounts"]

@@ -432,7 +432,7 @@ def wallet_check(cfg: RunConfig) -> WalletCheck:
     before = history[month - 1, slot]
     peak = np.array([history[max(0, m - 13): m - 1, a].max() for m, a in zip(month, slot, strict=True)])
     focal = tables["monthly"][tables["monthly"]["is_focal"]]
-    shifts = float(focal["revenue_lost_share_shifts"].sum())
+    shifts = float(focal["revenue_lost_wallet_shifts"].sum())
     return WalletCheck(
         war_mae=float(np.concatenate(model.errors).mean()),
         own_competitor_corr=float(np.corrcoef(own[mine], volume[mine] - own[mine])[0, 1]),

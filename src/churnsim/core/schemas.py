@@ -19,9 +19,9 @@ horizon (terminal_value, value_total, strategy_cost_npv, strategy_cost_total, re
 4: accounts.account_ref (the pseudonym of an account from accounts_file); run.json gains accounts_file (sha256,
 rows) when one was read.
 5: share of wallet (market.wallet): monthly.share_of_wallet, revenue_lost_departures, revenue_lost_exits,
-revenue_lost_share_shifts; accounts.share_of_wallet_focal, suppliers_used; events of kind shift; active_accounts
+revenue_lost_wallet_shifts; accounts.share_of_wallet_focal, suppliers_used; events of kind shift; active_accounts
 counts every account a supplier sells to; summary.json gains revenue_lost_departures_keur,
-revenue_lost_share_shifts_keur, share_of_wallet_final."""
+revenue_lost_wallet_shifts_keur, share_of_wallet_final."""
 
 
 class SchemaError(ValueError):
@@ -85,7 +85,7 @@ _MONTHLY = [
            "wallet that reached zero this month (accounts that left it, for a rival or the market)"),
     Column("revenue_lost_exits", "float64", "k€/month", "of revenue_lost_departures, the accounts that left the "
            "market"),
-    Column("revenue_lost_share_shifts", "float64", "k€/month", "monthly revenue, at list price, lost this month to "
+    Column("revenue_lost_wallet_shifts", "float64", "k€/month", "monthly revenue, at list price, lost this month to "
            "falling shares of wallet in accounts it keeps"),
     Column("satisfaction_mean", "float64", "satisfaction", "mean true satisfaction of the accounts it is the main "
            "supplier of (0 = as expected)"),

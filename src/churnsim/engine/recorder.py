@@ -144,8 +144,8 @@ class Recorder:
 
     def revenue_lost(self, kind: str, per_supplier: np.ndarray) -> None:
         """Revenue (K,) (k€ a month, at list price) the suppliers lost this month to ``departures`` (shares that
-        reached zero: to a rival), ``share_shifts`` (shares that fell) or ``exits`` (accounts leaving the market)."""
-        self._lost[:, ("departures", "share_shifts", "exits").index(kind)] += per_supplier
+        reached zero: to a rival), ``wallet_shifts`` (shares that fell) or ``exits`` (accounts leaving the market)."""
+        self._lost[:, ("departures", "wallet_shifts", "exits").index(kind)] += per_supplier
 
     def rep_moves(self, person: np.ndarray, frm: np.ndarray, to: np.ndarray, poached: np.ndarray) -> None:
         """Salespeople left ``frm`` for ``to`` (-1: left the market)."""
@@ -196,7 +196,7 @@ class Recorder:
             "levels": levels / np.maximum(main, 1)[:, None],
             "share_of_wallet": np.where(taken.wallets > 0, taken.volume / np.maximum(taken.wallets, 1e-300), 0.0),
             "revenue_lost_departures": self._lost[:, 0] + self._lost[:, 2], "revenue_lost_exits": self._lost[:, 2],
-            "revenue_lost_share_shifts": self._lost[:, 1].copy(),
+            "revenue_lost_wallet_shifts": self._lost[:, 1].copy(),
             "reps": np.bincount(self.reps.employer, minlength=k), "rep_quits": self._rep_quits,
         }
         self._rows.append(row)
@@ -243,7 +243,7 @@ class Recorder:
         summary["strategy_cost_total"] = summary["strategy_cost_npv"] + terminal.strategy_cost
         focal = monthly[monthly["is_focal"]]
         summary["revenue_lost_departures_keur"] = float(focal["revenue_lost_departures"].sum())
-        summary["revenue_lost_share_shifts_keur"] = float(focal["revenue_lost_share_shifts"].sum())
+        summary["revenue_lost_wallet_shifts_keur"] = float(focal["revenue_lost_wallet_shifts"].sum())
         summary["share_of_wallet_final"] = float(focal["share_of_wallet"].iloc[-1])
         summary["focal_accounts_start"] = int(self._cohort.sum())
         summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
@@ -313,7 +313,7 @@ class Recorder:
             "share_of_wallet": rows["share_of_wallet"].astype(np.float64),
             "revenue_lost_departures": rows["revenue_lost_departures"].astype(np.float64),
             "revenue_lost_exits": rows["revenue_lost_exits"].astype(np.float64),
-            "revenue_lost_share_shifts": rows["revenue_lost_share_shifts"].astype(np.float64),
+            "revenue_lost_wallet_shifts": rows["revenue_lost_wallet_shifts"].astype(np.float64),
             "satisfaction_mean": rows["satisfaction_mean"].astype(np.float64),
             **{f"satisfaction_level_{j + 1}": levels[:, j].astype(np.float64) for j in range(5)},
             "reps": rows["reps"].astype(np.int64), "rep_quits": rows["rep_quits"].astype(np.int64),

@@ -75,7 +75,7 @@ def adjust(model: mesa.Model) -> None:
     (slots, to), (gone, frm, reason), lost = wallet.adjust(model.live, acc, model.list_prices(),
                                                            w.share_adjust_per_month, w.delist_share,
                                                            model.cfg.market.behaviour.delight_threshold)
-    rec.revenue_lost("share_shifts", lost[0])
+    rec.revenue_lost("wallet_shifts", lost[0])
     rec.revenue_lost("departures", lost[1])
     rec.departures(gone, frm, acc.supplier[gone].astype(np.int64), reason)
     if len(slots):

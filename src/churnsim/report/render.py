@@ -102,6 +102,7 @@ def build_document(sweep: Sweep, table: pd.DataFrame, figures: list[FigureFile],
             body = [[str(r["strategy"]), *(_ci(m, r, stat) for m in sweep.metrics)]
                     for _, r in rows.sort_values("rank").iterrows()]
             doc += [("h3", sweep.scenario_label(key)), ("table", ["strategy", *sweep.metrics], body)]
+    doc += _revenue_lost(sweep, groups)
     doc += _uncertainty(sweep, groups, voi)
     doc += _segments(sweep, groups, segments)
     doc += _component_costs(sweep, groups)
@@ -123,6 +124,38 @@ def _what_a_replicate_is(sweep: Sweep) -> str:
             "market parameters) held at its configured value. The intervals and probabilities below are simulation "
             "noise only: they say nothing about whether those assumptions are right (uncertainty=default draws "
             "them).")
+
+
+_LOST = ("revenue_lost_departures_keur", "revenue_lost_wallet_shifts_keur")
+
+
+def _revenue_lost(sweep: Sweep, groups: list) -> list[Block]:
+    """With share of wallet (some revenue lost to falling shares): each strategy's revenue lost to departures and
+    to share shifts, and its effect on each."""
+    columns = [f"{m}.{stat}" for m in _LOST for stat in ("mean", "delta")]
+    if not groups or not all(c in groups[0][1] for c in columns):
+        return []
+    if not any((rows[f"{_LOST[1]}.mean"].fillna(0) > 0).any() for _, rows in groups):
+        return []  # one supplier per account: every loss is a departure
+    blocks: list[Block] = [
+        ("h2", "Where the revenue goes: departures and falling shares of wallet"),
+        ("p", "Revenue lost (k€ a month at list price, summed over the reported months): to departures, the monthly "
+              "revenue of accounts that stopped buying from the focal firm (to a rival or leaving the market); to "
+              "share shifts, the fall of its share of the wallet of accounts it keeps. A strategy that keeps the "
+              "accounts but not their purchases shows here. Mean over replicates [95 % interval]; Δ paired with "
+              f"{BASELINE}.")]
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        body = []
+        for _, r in rows.sort_values("rank").iterrows():
+            shifts, gone = r[f"{_LOST[1]}.mean"], r[f"{_LOST[0]}.mean"]
+            body.append([str(r["strategy"]), _ci(_LOST[0], r, "mean"), _ci(_LOST[1], r, "mean"),
+                         fmt("share", shifts / (shifts + gone)) if shifts + gone > 0 else "–",
+                         _ci(_LOST[0], r, "delta"), _ci(_LOST[1], r, "delta")])
+        blocks += [("h3", sweep.scenario_label(key)),
+                   ("table", ["strategy", "lost to departures", "lost to share shifts", "share by shifts",
+                              "Δ departures", "Δ share shifts"], body)]
+    return blocks
 
 
 _VOI_ROWS = 10  # parameters the report lists by EVPPI (voi.csv has all)
