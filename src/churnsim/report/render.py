@@ -302,8 +302,8 @@ def _definitions(measure: Measure) -> list[str]:
         "the end of month 0 (monthly.parquet; accounts won count too), and its market_share.",
         "Departures by reason: events.parquet rows with event switch or exit and the focal firm as from_supplier.",
         "Cohort survival: the month-0 cohort is every account that entered before month 0 and was the focal "
-        "firm's customer when month 0 began (its supplier then: from_supplier of its first switch or exit, or "
-        "last_supplier if it never moved; accounts.parquet and events.parquet). Survival after t months: share of "
+        "firm's customer when month 0 began (its first_supplier in accounts.parquet; with share of wallet, its "
+        "main supplier; departures from events.parquet). Survival after t months: share of "
         "the cohort that had not left the focal firm in months 0 … t−1; an account won back still counts as lost. "
         "(summary.json's customer_retention_annual counts it as kept.)",
     ]

@@ -5,9 +5,10 @@
 - **Departures by reason**: the focal firm's departures (``events.parquet``: ``switch`` or ``exit`` with the focal
   firm as ``from_supplier``), counted by ``reason``.
 - **Cohort survival**: the month-0 cohort is every account that entered before month 0 and was served by the focal
-  firm when month 0 began (its supplier then is the ``from_supplier`` of its first switch or exit in the reported
-  months, or its ``last_supplier`` if it never moved). Survival after ``t`` months is the share of the cohort that
-  had not yet left the focal firm in months ``0 … t−1``; an account won back later still counts as lost.
+  firm when month 0 began (its ``first_supplier``: with share of wallet, its main supplier). Survival after ``t``
+  months is the share of the cohort that had not yet left the focal firm (a ``switch`` or ``exit`` from it: with
+  share of wallet, its share reaching zero) in months ``0 … t−1``; an account won back later still counts as
+  lost.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Series:
 
 MONTHLY_COLUMNS = ["month", "is_focal", "active_accounts", "market_share"]
 EVENT_COLUMNS = ["month", "event", "account", "from_supplier", "reason", "controllable"]
-ACCOUNT_COLUMNS = ["account", "entry_month", "last_supplier"]
+ACCOUNT_COLUMNS = ["account", "entry_month", "first_supplier"]
 """The columns of each table the series read."""
 
 
@@ -116,9 +117,7 @@ def _departures(moves: pd.DataFrame, focal: str) -> pd.DataFrame:
 
 
 def _survival(moves: pd.DataFrame, accounts: pd.DataFrame, focal: str, months: int) -> pd.DataFrame:
-    supplier_at_0 = accounts.set_index("account")["last_supplier"].astype(str)
-    first_move = moves.sort_values("month", kind="stable").drop_duplicates("account").set_index("account")
-    supplier_at_0.update(first_move["from_supplier"])
+    supplier_at_0 = accounts.set_index("account")["first_supplier"].astype(str)
     entered_before = accounts.set_index("account")["entry_month"] < 0
     cohort = supplier_at_0.index[(supplier_at_0 == focal) & entered_before]
     left = moves[(moves["from_supplier"] == focal) & moves["account"].isin(cohort)].groupby("account")["month"].min()
