@@ -221,3 +221,14 @@ def test_the_same_numbers_on_one_thread_or_two():
     one = simulate(_wallet_market(n_threads=1, months=12))
     two = simulate(_wallet_market(n_threads=2, months=12))
     assert one.summary == two.summary
+
+
+def test_the_summary_counts_the_shifts_away_from_the_focal_firm_by_reason():
+    result = simulate(_wallet_market())
+    events = result.tables["events"]
+    away = events[(events["event"] == "shift") & (events["from_supplier"] == "focal")]
+    counted = away["reason"].astype(str).value_counts()
+    assert result.summary["shifts_by_reason"] == {reason: int(n) for reason, n in counted.items()}
+    assert sum(result.summary["shifts_by_reason"].values()) > 10
+    assert list(result.summary["shifts_by_reason"].values()) == sorted(result.summary["shifts_by_reason"].values(),
+                                                                       reverse=True)

@@ -65,6 +65,7 @@ class Recorder:
         self._n_events = 0  # rows in self._events
         self._events_sent = False
         self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
+        self._focal_shifted = np.zeros(len(REASONS), dtype=np.int64)  # shifts away from the focal firm, by reason
         self._lost_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal departures by tier, reported months
         self._held_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal account-months by tier (held at month end)
         self._last: tuple[np.ndarray, Month] | None = None  # the last reported month's active slots and takings
@@ -140,6 +141,8 @@ class Recorder:
     def shifts(self, slots: np.ndarray, frm: np.ndarray, to: np.ndarray, reason: np.ndarray) -> None:
         """Accounts ``slots`` ranked ``to`` first over their main supplier ``frm`` for ``reason`` (its share of their
         wallet grows, :mod:`~churnsim.mechanisms.wallet`)."""
+        if self._reporting:
+            self._focal_shifted += np.bincount(np.asarray(reason)[frm == 0].astype(np.int64), minlength=len(REASONS))
         self._log("shift", slots, self.accounts.rep[slots], frm, to, reason, is_controllable(reason))
 
     def revenue_lost(self, kind: str, per_supplier: np.ndarray) -> None:
@@ -245,6 +248,9 @@ class Recorder:
         summary["revenue_lost_departures_keur"] = float(focal["revenue_lost_departures"].sum())
         summary["revenue_lost_wallet_shifts_keur"] = float(focal["revenue_lost_wallet_shifts"].sum())
         summary["share_of_wallet_final"] = float(focal["share_of_wallet"].iloc[-1])
+        order = np.argsort(-self._focal_shifted, kind="stable")
+        summary["shifts_by_reason"] = {REASONS[i]: int(self._focal_shifted[i]) for i in order
+                                       if self._focal_shifted[i] > 0}
         summary["focal_accounts_start"] = int(self._cohort.sum())
         summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
         summary["strategy_cost_by_component"] = {
