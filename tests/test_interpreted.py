@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 OVERRIDES = ["competitors=aggressive_poacher", "strategy=key_account_protection", "n_accounts=400", "months=6",
+             "market.wallet.max_suppliers=3",  # share of wallet: 30 % of accounts multi-source
              "burn_in_months=2"]
 
 # Interpreted, the kernels' uint64 hashing (churnsim.core.rng.unit) runs on numpy scalars, which warn when the
@@ -69,6 +70,7 @@ def test_interpreted_run_is_the_compiled_run(tmp_path):
     interpreted = _interpreted(tmp_path / "interpreted.pkl")
     compiled = outcome(compiled=True)
     assert compiled["summary"]["departures_total"] > 0 and len(compiled["tables"]["events"]) > 0
+    assert (compiled["accounts"]["others"] >= 0).any() and compiled["summary"]["revenue_lost_wallet_shifts_keur"] > 0
     np.testing.assert_equal(interpreted["summary"], compiled["summary"])  # NaN equals NaN here
     assert interpreted["run_seed"] == compiled["run_seed"]
     assert interpreted["tables"].keys() == compiled["tables"].keys()
