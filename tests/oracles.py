@@ -351,6 +351,7 @@ def money_month(live: np.ndarray, acc, list_price: np.ndarray, month: int, n_com
         margin=np.where(s == 0, paid - focal_costs.unit_cost * acc.volume[live].astype(np.float64)
                         - focal_costs.cost_to_serve[acc.tier[live]], 0.0),
         focal=np.where(s == 0, paid, 0.0),
+        held=s == 0,
         revenue=np.bincount(s, weights=paid, minlength=k).astype(np.float64),  # int64 if no accounts
         volume=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),
         wallets=np.bincount(s, weights=acc.volume[live].astype(np.float64), minlength=k).astype(np.float64),

@@ -492,7 +492,7 @@ def test_negotiate_is_the_numpy_threats_step(w, cfg, months, k):
 def test_month_aggregates_are_the_numpy_counts_and_sums(w):
     acc = w.acc
     cohort = w.gen.random(acc.capacity) < 0.5
-    got = _aggregates(w.live, acc.supplier, acc.others, acc.reported, acc.satisfaction, cohort, w.k)
+    got = _aggregates(w.live, acc.supplier, acc.supplier[w.live] == 0, acc.reported, acc.satisfaction, cohort, w.k)
     expected = oracles.aggregates(w.live, acc.supplier, acc.reported, acc.satisfaction, cohort, w.k)
     for name, actual, oracle in zip(("active", "levels", "satisfaction", "in_cohort"), got, expected, strict=True):
         assert_same(actual, oracle, name)

@@ -35,6 +35,16 @@ def test_a_comparison_sets_the_scenario_and_only_its_own_strategys_levers():
     assert configs["baseline"].strategy.components == []
 
 
+def test_a_comparison_can_let_accounts_buy_from_several_suppliers():
+    assert all(cfg.market.wallet.max_suppliers == 1 for cfg in TINY.configs().values())  # the default: one each
+    wallets = dataclasses.replace(TINY, market="home_appliances", max_suppliers=3)
+    configs = wallets.configs()
+    assert all(cfg.market.wallet.max_suppliers == 3 for cfg in configs.values())
+    assert configs["baseline"].market.wallet.multi_source_share == [0.9, 0.8, 0.6]  # the preset's
+    row = run_replicate(configs["baseline"], 0).row
+    assert 0 < row["share_of_wallet_final"] < 1 and row["revenue_lost_wallet_shifts_keur"] > 0
+
+
 def test_levers_read_their_defaults_from_the_presets_and_a_war_to_the_end_is_left_out():
     war = scenario_values(compose(["competitors=price_war"]))
     assert war == {"competitors.price_war.depth": 0.1, "competitors.price_war.until_month": 60}

@@ -185,7 +185,7 @@ class Recorder:
         if not self._reporting:
             return
         acc, k = self.accounts, self.n_suppliers
-        main, levels, satisfaction, in_cohort = _aggregates(idx, acc.supplier, acc.others, acc.reported,
+        main, levels, satisfaction, in_cohort = _aggregates(idx, acc.supplier, taken.held, acc.reported,
                                                             acc.satisfaction, self._cohort, k)
         active = taken.by_tier.sum(axis=1)  # accounts it sells to: as their main supplier or another
         row = {
@@ -393,10 +393,10 @@ class Recorder:
 
 
 @kernel
-def _aggregates(idx, supplier, others, reported, satisfaction, cohort, n_suppliers):
+def _aggregates(idx, supplier, held, reported, satisfaction, cohort, n_suppliers):
     """Per supplier over the active slots ``idx`` (in order): accounts it is the main supplier of, their five-level
     answer counts (K, 5) and the sum of their satisfaction (summed in slot order); and which of ``idx`` are accounts
-    of the month-0 ``cohort`` the focal firm still sells to."""
+    of the month-0 ``cohort`` the focal firm still sells to (``held``: whether it sells to each of ``idx``)."""
     count = np.zeros(n_suppliers, np.int64)
     levels = np.zeros((n_suppliers, 5), np.int64)
     total = np.zeros(n_suppliers)
@@ -407,7 +407,7 @@ def _aggregates(idx, supplier, others, reported, satisfaction, cohort, n_supplie
         count[s] += 1
         levels[s, reported[i] - 1] += 1
         total[s] += np.float64(satisfaction[i])
-        in_cohort[j] = cohort[i] and (s == 0 or others[i, 0] == 0 or others[i, 1] == 0)
+        in_cohort[j] = cohort[i] & held[j]  # not `and`: a branch here costs as much as the rest of the loop
     return count, levels, total, in_cohort
 
 

@@ -43,21 +43,22 @@ def revenue(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, month: 
     """
     out, given, margin, serve, by = (np.empty(len(live)), np.empty(len(live)), np.empty(len(live)),
                                      np.empty(len(live)), np.empty(len(live), np.int8))
-    other, focal = np.zeros((len(live), 2)), np.empty(len(live))
+    wallets = focal_costs.wallets
+    other, focal, held = np.zeros((len(live) if wallets else 0, 2)), np.empty(len(live)), np.empty(len(live), np.bool_)
     present = float(discount_factor(month, focal_costs.discount_rate_per_year))
     f = focal_costs
     _revenue(live, acc.supplier, acc.tier, acc.volume, list_price, acc.discount, acc.discount_by, acc.contract_end,
              acc.contract_discount, acc.contract_by, acc.promo_end, acc.promo_discount, acc.promo_by,
              acc.match_discount, acc.match_by, month, f.unit_cost, f.cost_to_serve, present, acc.since_month,
-             f.serve_decline_per_year, f.serve_floor, acc.others, acc.other_share, acc.revenue_total,
-             acc.revenue_focal, acc.margin_focal_npv, out, given, margin, serve, by, other, focal)
-    totals = _totals(live, acc.supplier, acc.tier, acc.volume, acc.others, acc.other_share, out, other, given, by,
-                     n_suppliers, n_components)
+             f.serve_decline_per_year, f.serve_floor, wallets, acc.others, acc.other_share, acc.revenue_total,
+             acc.revenue_focal, acc.margin_focal_npv, out, given, margin, serve, by, other, focal, held)
+    totals = _totals(live, acc.supplier, acc.tier, acc.volume, wallets, acc.others, acc.other_share, out, other, given,
+                     by, n_suppliers, n_components)
     served = None
     if f.serve_decline_per_year or f.wallets:  # else a tier's cost × its accounts (ledger_of), as before to the bit
         served = _served(live, acc.supplier, acc.tier, acc.others, acc.other_share, serve, f.all_cost_to_serve,
                          n_suppliers)
-    return Month(out, given, margin, focal, *totals, served)
+    return Month(out, given, margin, focal, held, *totals, served)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Month:
     given: np.ndarray  # revenue each active slot's discounts conceded by the strategy (k€; 0: none)
     margin: np.ndarray  # each active slot's margin to the focal firm (k€; 0 for an account it sells nothing)
     focal: np.ndarray  # revenue of each active slot to the focal firm (k€; 0 for an account it sells nothing)
+    held: np.ndarray  # bool, whether the focal firm sells to each active slot (as its main supplier or another)
     revenue: np.ndarray  # (K,) k€
     volume: np.ndarray  # (K,) volume delivered, k€ at the reference price
     wallets: np.ndarray  # (K,) the volume its accounts buy from every supplier, k€ at the reference price
@@ -127,8 +129,8 @@ def _main_share(i, other_share):
 @parallel_kernel
 def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, contract_end, contract_discount,
              contract_by, promo_end, promo_discount, promo_by, match_discount, match_by, month, unit_cost,
-             cost_to_serve, present, since_month, serve_decline, serve_floor, others, other_share, revenue_total,
-             revenue_focal, margin_focal_npv, out, given, margin, serve, by, other, focal):
+             cost_to_serve, present, since_month, serve_decline, serve_floor, wallets, others, other_share,
+             revenue_total, revenue_focal, margin_focal_npv, out, given, margin, serve, by, other, focal, held):
     """Fills ``out`` (revenue), ``given`` (revenue conceded by the strategy: volume × list price × the share it
     concedes) and ``by`` (the component that conceded it, -1 none); in a reported month (≥ 0) adds the revenue to
     ``revenue_total`` and, with the focal firm (0), to ``revenue_focal``, and its margin (``margin``: revenue −
@@ -140,7 +142,7 @@ def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, co
         i = live[j]
         off, strategy, grantor = conceded(i, month, discount, discount_by, contract_end, contract_discount,
                                           contract_by, promo_end, promo_discount, promo_by, match_discount, match_by)
-        main = _main_share(i, other_share)
+        main = _main_share(i, other_share) if wallets else 1.0
         at_list = np.float64(volume[i]) * list_price[supplier[i]] * main
         r = at_list * (1 - off)
         out[j] = r
@@ -153,19 +155,20 @@ def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, co
             m = r - unit_cost * np.float64(volume[i]) * main - cost_to_serve[tier[i]] * share * main
             f = r
         total = r
-        for p in range(2):
+        for p in range(2 if wallets else 0):
             s = others[i, p]
             if s >= 0:
-                held = np.float64(other_share[i, p])
-                rp = np.float64(volume[i]) * list_price[s] * held
+                part = np.float64(other_share[i, p])
+                rp = np.float64(volume[i]) * list_price[s] * part
                 other[j, p] = rp
                 total += rp
                 if s == 0:
                     mine = True
-                    m += rp - unit_cost * np.float64(volume[i]) * held - cost_to_serve[tier[i]] * held
+                    m += rp - unit_cost * np.float64(volume[i]) * part - cost_to_serve[tier[i]] * part
                     f += rp
         margin[j] = m
         focal[j] = f
+        held[j] = mine
         if month >= 0:
             revenue_total[i] += total
             if mine:
@@ -174,32 +177,39 @@ def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, co
 
 
 @kernel
-def _totals(live, supplier, tier, volume, others, other_share, revenue, other, given, by, n_suppliers, n_components):
+def _totals(live, supplier, tier, volume, wallets, others, other_share, revenue, other, given, by, n_suppliers,
+            n_components):
     """Revenue, volume delivered, the wallets of the accounts sold to and concessions per supplier, summed in slot
     order; accounts sold to per supplier and tier; the concessions per component."""
     by_supplier, by_volume, conceded = np.zeros(n_suppliers), np.zeros(n_suppliers), np.zeros(n_suppliers)
-    wallets = np.zeros(n_suppliers)
     by_tier = np.zeros((n_suppliers, 3), np.int64)
     by_component = np.zeros(n_components)
-    for j in range(len(live)):
+    for j in range(len(live)):  # each account's main supplier, as if it bought all it needs there
         i = live[j]
         s = supplier[i]
-        v = np.float64(volume[i])
         by_supplier[s] += revenue[j]
-        by_volume[s] += v * _main_share(i, other_share)
-        wallets[s] += v
+        by_volume[s] += np.float64(volume[i])
         by_tier[s, tier[i]] += 1
-        for p in range(2):
-            o = others[i, p]
-            if o >= 0:
-                by_supplier[o] += other[j, p]
-                by_volume[o] += v * np.float64(other_share[i, p])
-                wallets[o] += v
-                by_tier[o, tier[i]] += 1
         if by[j] >= 0:
             conceded[s] += given[j]
             by_component[by[j]] += given[j]
-    return by_supplier, by_volume, wallets, by_tier, conceded, by_component
+    bought = by_volume.copy()
+    if wallets:  # a second pass, so that the usual case above stays a tight loop: the shares of the others
+        for j in range(len(live)):
+            i = live[j]
+            s = supplier[i]
+            v = np.float64(volume[i])
+            main = _main_share(i, other_share)
+            if main != 1.0:
+                by_volume[s] -= v * (1.0 - main)
+            for p in range(2):
+                o = others[i, p]
+                if o >= 0:
+                    by_supplier[o] += other[j, p]
+                    by_volume[o] += v * np.float64(other_share[i, p])
+                    bought[o] += v
+                    by_tier[o, tier[i]] += 1
+    return by_supplier, by_volume, bought, by_tier, conceded, by_component
 
 
 @kernel

@@ -34,6 +34,7 @@ months = solara.reactive(24)
 replicates = solara.reactive(5)
 seed = solara.reactive(0)
 uncertainty = solara.reactive("none")
+max_suppliers = solara.reactive(1)
 scenario = solara.reactive({})  # headline number -> value, for the scenario chosen
 levers = solara.reactive({})  # strategy -> {"<kind>.<param>": value}
 landed: solara.Reactive[list[Landed]] = solara.reactive([])
@@ -56,7 +57,7 @@ def comparison() -> Comparison:
     """The comparison the controls describe now."""
     return Comparison(market=market.value, competitors=competitors.value, strategies=tuple(strategies.value),
                       n_accounts=n_accounts.value, months=months.value, replicates=replicates.value,
-                      seed=seed.value, uncertainty=uncertainty.value,
+                      seed=seed.value, uncertainty=uncertainty.value, max_suppliers=max_suppliers.value,
                       scenario={**dict(_scenario_defaults(competitors.value)), **scenario.value},
                       levers=levers.value)
 
@@ -115,6 +116,8 @@ def Controls() -> None:
         lever = next(lv for lv in SCENARIO_LEVERS[competitors.value] if lv.key == key)
         _LeverSlider(lever, scenario.value.get(key, default),
                      lambda v, key=key: scenario.set({**scenario.value, key: v}))
+    solara.SliderInt(f"suppliers an account may buy from: {max_suppliers.value} (1: one each; more: shares of "
+                     "wallet, the preset's share of accounts multi-sourcing)", value=max_suppliers, min=1, max=3)
     solara.SelectMultiple(f"strategies ({MIN_STRATEGIES}–{MAX_STRATEGIES}; baseline is the reference)",
                           values=strategies.value, all_values=presets("strategy"), on_value=_set_strategies)
     for name in strategies.value:

@@ -48,6 +48,7 @@ class Comparison:
     replicates: int = 5
     seed: int = 0
     uncertainty: str = "none"  # conf/uncertainty: "default" draws the priors on assumptions once per replicate
+    max_suppliers: int = 1  # market.wallet.max_suppliers: most suppliers an account buys from at once
     scenario: dict[str, float] = field(default_factory=dict)  # headline number (config key) -> value
     levers: dict[str, dict[str, float]] = field(default_factory=dict)  # strategy -> {"<kind>.<param>": value}
 
@@ -60,7 +61,7 @@ class Comparison:
         """The Hydra overrides of ``strategy``'s runs (replicate 0; ``monthly`` and ``events`` tables only)."""
         return [f"market={self.market}", f"competitors={self.competitors}", f"strategy={strategy}",
                 f"n_accounts={self.n_accounts}", f"months={self.months}", f"seed={self.seed}", "replicate=0",
-                f"uncertainty={self.uncertainty}",
+                f"uncertainty={self.uncertainty}", f"market.wallet.max_suppliers={self.max_suppliers}",
                 "n_threads=1", "output.tables=[monthly,events]",
                 *scenario_overrides(self.competitors, self.scenario, self.months)]
 
