@@ -13,7 +13,15 @@ import pandas as pd
 import pytest
 from conftest import small_config
 
-from churnsim.core.config import AccountsConfig, CompetitorsConfig, PoachingConfig, SupplierConfig, WalletConfig
+from churnsim.core.config import (
+    AccountsConfig,
+    CompetitorsConfig,
+    ConfigError,
+    PoachingConfig,
+    SupplierConfig,
+    WalletConfig,
+    validate,
+)
 from churnsim.engine.model import MarketModel
 from churnsim.engine.plan import make_plan
 from churnsim.engine.run import simulate
@@ -232,3 +240,18 @@ def test_the_summary_counts_the_shifts_away_from_the_focal_firm_by_reason():
     assert sum(result.summary["shifts_by_reason"].values()) > 10
     assert list(result.summary["shifts_by_reason"].values()) == sorted(result.summary["shifts_by_reason"].values(),
                                                                        reverse=True)
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("max_suppliers", 4, r"^market\.wallet\.max_suppliers = 4: must be ≥ 1 and ≤ 3$"),
+    ("max_suppliers", 0, r"^market\.wallet\.max_suppliers = 0: must be ≥ 1 and ≤ 3$"),
+    ("share_adjust_per_month", 0.0, r"^market\.wallet\.share_adjust_per_month = 0\.0: must be > 0"),
+    ("multi_source_share", [0.5, 0.5], r"^market\.wallet\.multi_source_share = \[0\.5, 0\.5\]: must be three shares"),
+    ("multi_source_share", [0.5, 1.5, 0.1],
+     r"^market\.wallet\.multi_source_share\[1\] = 1\.5: must be ≥ 0\.0 and ≤ 1\.0$"),
+])
+def test_a_bad_wallet_setting_names_its_field_and_what_is_allowed(field, value, says):
+    cfg = _wallet_market()
+    setattr(cfg.market.wallet, field, value)
+    with pytest.raises(ConfigError, match=says):
+        validate(cfg)
