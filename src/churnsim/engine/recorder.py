@@ -66,6 +66,7 @@ class Recorder:
         self._events_sent = False
         self._focal_lost = np.zeros(len(REASONS), dtype=np.int64)  # focal departures by reason, reported months
         self._focal_shifted = np.zeros(len(REASONS), dtype=np.int64)  # shifts away from the focal firm, by reason
+        self._focal_shift_lost = np.zeros(len(REASONS) + 1)  # its revenue lost to share shifts by reason, none last
         self._lost_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal departures by tier, reported months
         self._held_by_tier = np.zeros(len(TIERS), dtype=np.int64)  # focal account-months by tier (held at month end)
         self._last: tuple[np.ndarray, Month] | None = None  # the last reported month's active slots and takings
@@ -149,6 +150,12 @@ class Recorder:
         """Revenue (K,) (k€ a month, at list price) the suppliers lost this month to ``departures`` (shares that
         reached zero: to a rival), ``wallet_shifts`` (shares that fell) or ``exits`` (accounts leaving the market)."""
         self._lost[:, ("departures", "wallet_shifts", "exits").index(kind)] += per_supplier
+
+    def focal_shifts_by_reason(self, lost: np.ndarray) -> None:
+        """The focal firm's revenue lost to share shifts this month (k€ a month, at list price) by the reason of each
+        account's last shift (``len(REASONS) + 1``, the last: none recorded)."""
+        if self._reporting:
+            self._focal_shift_lost += lost
 
     def rep_moves(self, person: np.ndarray, frm: np.ndarray, to: np.ndarray, poached: np.ndarray) -> None:
         """Salespeople left ``frm`` for ``to`` (-1: left the market)."""
@@ -251,6 +258,10 @@ class Recorder:
         order = np.argsort(-self._focal_shifted, kind="stable")
         summary["shifts_by_reason"] = {REASONS[i]: int(self._focal_shifted[i]) for i in order
                                        if self._focal_shifted[i] > 0}
+        lost = self._focal_shift_lost
+        names = [*REASONS, "none_recorded"]
+        summary["revenue_lost_wallet_shifts_by_reason"] = {
+            names[i]: float(lost[i]) for i in np.argsort(-lost, kind="stable") if lost[i] > 0}
         summary["focal_accounts_start"] = int(self._cohort.sum())
         summary["market_accounts_start"] = int((self._start_supplier >= 0).sum())
         summary["strategy_cost_by_component"] = {

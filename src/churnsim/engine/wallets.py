@@ -72,11 +72,12 @@ def adjust(model: mesa.Model) -> None:
     if not wallet.is_on(model.cfg.market.wallet):
         return
     w, rec = model.cfg.market.wallet, model.recorder
-    (slots, to), (gone, frm, reason), lost = wallet.adjust(model.live, acc, model.list_prices(),
+    (slots, to), (gone, frm, reason), lost, focal = wallet.adjust(model.live, acc, model.list_prices(),
                                                            w.share_adjust_per_month, w.delist_share,
                                                            model.cfg.market.behaviour.delight_threshold)
     rec.revenue_lost("wallet_shifts", lost[0])
     rec.revenue_lost("departures", lost[1])
+    rec.focal_shifts_by_reason(focal)
     rec.departures(gone, frm, acc.supplier[gone].astype(np.int64), reason)
     if len(slots):
         model.switch(slots, to)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from churnsim.core.codes import REASONS
 from churnsim.core.config import WalletConfig
 from churnsim.core.jit import kernel, rule
 from churnsim.core.rng import RandomStreams
@@ -196,6 +197,7 @@ def _reconsider(slots, chosen, reason, supplier, sources, others, other_share, r
             lost[gone[j]] += share * np.float64(volume[i]) * list_price[gone[j]]
             pos = out
             full = False  # the drop made the room
+        shift_reason[i] = reason[j]
         top = rank[i, pos]  # promote pos to first: those ranked above it move down one
         for p in range(3):
             if _in_use(others, i, p) and rank[i, p] != LEAVING and (rank[i, p] < top or top == LEAVING):
@@ -204,10 +206,9 @@ def _reconsider(slots, chosen, reason, supplier, sources, others, other_share, r
         if full:  # it already bought from as many as it will: it delists the one it now ranks last
             _, last = _ranked(others, rank, i)
             rank[i, last] = LEAVING
-            shift_reason[i] = reason[j]
 
 
-Moves = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+Moves = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray, np.ndarray]
 
 
 def adjust(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, rate: float, delist_share: float,
@@ -220,20 +221,22 @@ def adjust(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, rate: fl
         ((the slots whose main supplier is overtaken, the supplier that overtook it), (the slots that stopped buying
         from a delisted supplier, that supplier, the reason it was delisted for), (2, K) revenue lost (k€ a month at
         list price: each supplier's fall of share × volume × its list price) to share shifts, and with the shares
-        that reached zero). For an overtaken account the positions are swapped here; the model joins it to its new
+        that reached zero), and the focal firm's (supplier 0) revenue lost to share shifts by the reason of the
+        account's last shift (``len(REASONS) + 1``: the last, none recorded: a rival ranked first by an account
+        delighted with it). For an overtaken account the positions are swapped here; the model joins it to its new
         main supplier.
     """
     overtaken, left = np.full(len(live), -1, np.int64), np.full(len(live), -1, np.int64)
-    lost = np.zeros((2, len(list_price)))
-    _adjust(live, acc.supplier, acc.sources, acc.others, acc.other_share, acc.rank, acc.volume, acc.satisfaction,
-            list_price, rate, delist_share, delight_threshold, overtaken, left, lost)
+    lost, focal = np.zeros((2, len(list_price))), np.zeros(len(REASONS) + 1)
+    _adjust(live, acc.supplier, acc.sources, acc.others, acc.other_share, acc.rank, acc.shift_reason, acc.volume,
+            acc.satisfaction, list_price, rate, delist_share, delight_threshold, overtaken, left, lost, focal)
     moved, gone = overtaken >= 0, left >= 0
-    return ((live[moved], overtaken[moved]), (live[gone], left[gone], acc.shift_reason[live[gone]]), lost)
+    return ((live[moved], overtaken[moved]), (live[gone], left[gone], acc.shift_reason[live[gone]]), lost, focal)
 
 
 @kernel
-def _adjust(live, supplier, sources, others, other_share, rank, volume, satisfaction, list_price, rate, delist_share,
-            delight_threshold, overtaken, left, lost):
+def _adjust(live, supplier, sources, others, other_share, rank, shift_reason, volume, satisfaction, list_price, rate,
+            delist_share, delight_threshold, overtaken, left, lost, focal):
     for j in range(len(live)):
         i = live[j]
         if sources[i] <= 1 or (others[i, 0] < 0 and others[i, 1] < 0):
@@ -255,6 +258,9 @@ def _adjust(live, supplier, sources, others, other_share, rank, volume, satisfac
             new = old + rate * (target - old)
             if new < old:
                 lost[0, s] += (old - new) * np.float64(volume[i]) * list_price[s]
+                if s == 0:
+                    focal[shift_reason[i] if shift_reason[i] >= 0 else len(focal) - 1] += (
+                        (old - new) * np.float64(volume[i]) * list_price[0])
             if rank[i, p + 1] == LEAVING and new < delist_share:  # its share reaches zero: it has lost the account
                 lost[1, s] += new * np.float64(volume[i]) * list_price[s]
                 left[j] = s
@@ -265,6 +271,9 @@ def _adjust(live, supplier, sources, others, other_share, rank, volume, satisfac
         new_main = 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
         if new_main < main:
             lost[0, supplier[i]] += (main - new_main) * np.float64(volume[i]) * list_price[supplier[i]]
+            if supplier[i] == 0:
+                focal[shift_reason[i] if shift_reason[i] >= 0 else len(focal) - 1] += (
+                    (main - new_main) * np.float64(volume[i]) * list_price[0])
         best, best_share = -1, new_main
         for p in range(2):
             if others[i, p] >= 0 and np.float64(other_share[i, p]) > best_share:

@@ -44,7 +44,7 @@ class AccountTable:
     others: np.ndarray  # int8 (n, 2), -1 none
     other_share: np.ndarray  # float32 (n, 2), share of its wallet each of ``others`` has
     rank: np.ndarray  # int8 (n, 3); LEAVING: delisted, its share falling to zero
-    shift_reason: np.ndarray  # int8, reason code of its last delisting (-1 none)
+    shift_reason: np.ndarray  # int8, reason code of its last shift: ranking another supplier first (-1 none)
     rep: np.ndarray  # int32, salesperson slot serving it
     since_month: np.ndarray  # int32, month it joined its current supplier
     contract_end: np.ndarray  # int32, last month of its contract (NO_CONTRACT when none)
