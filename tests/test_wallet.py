@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import small_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from churnsim.core.config import (
     AccountsConfig,
@@ -149,17 +151,40 @@ def test_every_month_the_wallets_are_consistent():
     cfg = _wallet_market()
     multi = 0
     for model in _monthly_states(cfg):
-        acc, live = model.accounts, model.live
-        others, share = acc.others[live], acc.other_share[live].astype(np.float64)
-        main = wallet.main_share(acc, live)
-        used = others >= 0
-        assert (share >= 0).all() and (share[~used] == 0).all()
-        assert (main >= -1e-6).all() and (main[:, None] >= share - 1e-6).all()
-        assert not (others == acc.supplier[live][:, None]).any()
-        assert not ((others[:, 0] == others[:, 1]) & used[:, 0]).any()
-        assert (1 + used.sum(axis=1) <= acc.sources[live]).all()
-        multi = max(multi, int(used.any(axis=1).sum()))
+        multi = max(multi, _check_wallets(model))
     assert multi > 200, "the check needs accounts buying from several suppliers"
+
+
+def _check_wallets(model) -> int:
+    """Assert the wallets of ``model``'s active accounts are consistent; return how many buy from several."""
+    acc, live = model.accounts, model.live
+    others, share = acc.others[live], acc.other_share[live].astype(np.float64)
+    main = wallet.main_share(acc, live)
+    used = others >= 0
+    assert (share >= 0).all() and (share[~used] == 0).all()
+    assert (main >= -1e-6).all() and (main[:, None] >= share - 1e-6).all()  # the main supplier holds the most
+    assert not (others == acc.supplier[live][:, None]).any()
+    assert not ((others[:, 0] == others[:, 1]) & used[:, 0]).any()
+    ranked = np.column_stack([np.ones(len(live), bool), used]) & (acc.rank[live] != wallet.LEAVING)
+    n = ranked.sum(axis=1)
+    assert (n >= 1).all() and (n <= acc.sources[live]).all()  # a delisted one stays while its share falls
+    for k in (1, 2, 3):  # the ranked suppliers of an account hold the ranks 0 .. n-1, once each
+        rows = acc.rank[live][(n == k) & ranked.any(axis=1)]
+        mask = ranked[(n == k) & ranked.any(axis=1)]
+        if len(rows):
+            assert (np.sort(np.where(mask, rows, 99), axis=1)[:, :k] == np.arange(k)).all()
+    return int(used.any(axis=1).sum())
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(max_suppliers=st.integers(2, 3), multi=st.floats(0.0, 1.0), rate=st.floats(0.01, 1.0),
+       delist=st.floats(0.001, 0.5), seed=st.integers(0, 2**31))
+def test_the_wallets_stay_consistent_whatever_the_settings(max_suppliers, multi, rate, delist, seed):
+    cfg = _wallet_market(max_suppliers, n_accounts=400, months=10, seed=seed)
+    cfg.market.wallet = WalletConfig(max_suppliers=max_suppliers, multi_source_share=[multi] * 3,
+                                     share_adjust_per_month=rate, delist_share=delist)
+    for model in _monthly_states(cfg):
+        _check_wallets(model)
 
 
 def test_money_with_shares_adds_up():
