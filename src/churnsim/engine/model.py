@@ -260,7 +260,7 @@ class MarketModel(mesa.Model):
 
     # ---- 6. decisions ----------------------------------------------------------------------------------------
     def decisions(self) -> None:
-        """Accounts whose triggers fire consider leaving and choose a supplier; switches are applied."""
+        """Accounts whose triggers fire consider leaving and choose a supplier; switches and wallet shifts apply."""
         acc, b = self.accounts, self.cfg.market.behaviour
         if self.reference:
             slots, chosen, reason = decide_reference(self)
