@@ -375,6 +375,16 @@ class Recorder:
         refs[own] = self._refs[seen[own]]
         return pd.array(refs, dtype="str")
 
+    def _wallets_of(self, seen: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+        """The focal firm's share of the wallet of accounts ``seen`` at the end, and how many suppliers they use (0
+        for those ``active`` no longer)."""
+        acc = self.accounts
+        if self.cfg.market.wallet.max_suppliers == 1:  # each buys all it needs from its one supplier
+            return {"share_of_wallet_focal": (active & (acc.supplier[seen] == 0)).astype(np.float64),
+                    "suppliers_used": active.astype(np.int64)}
+        return {"share_of_wallet_focal": np.where(active, served_by(acc, seen, 0), 0.0),
+                "suppliers_used": np.where(active, 1 + (acc.others[seen] >= 0).sum(axis=1), 0).astype(np.int64)}
+
     def _accounts_frame(self, seen: np.ndarray) -> pd.DataFrame:
         acc = self.accounts
         active = acc.status[seen] == ACTIVE
@@ -390,8 +400,7 @@ class Recorder:
                                                    acc.first_supplier[seen]).astype(np.int64)),
             "rep_owned": self._start_rep_owned[seen],
             "last_supplier": self._names(acc.supplier[seen].astype(np.int64)),
-            "share_of_wallet_focal": np.where(active, served_by(acc, seen, 0), 0.0),
-            "suppliers_used": np.where(active, 1 + (acc.others[seen] >= 0).sum(axis=1), 0).astype(np.int64),
+            **self._wallets_of(seen, active),
             "tenure_months": (end - acc.since_month[seen]).astype(np.int64),
             "n_switches": acc.n_switches[seen].astype(np.int64),
             "revenue_focal": acc.revenue_focal[seen], "value_focal": self._value_focal[seen],
