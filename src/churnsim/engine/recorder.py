@@ -24,7 +24,7 @@ from churnsim.engine.plan import RunPlan
 from churnsim.engine.summary import summarise
 from churnsim.mechanisms.money import Month
 from churnsim.mechanisms.valuation import Terminal, retention_per_month, terminal_value
-from churnsim.mechanisms.wallet import served_by
+from churnsim.mechanisms.wallet import is_on, served_by
 from churnsim.strategies import Market, component_names
 
 __all__ = ["Recorder", "RunResult", "TableSink"]
@@ -379,7 +379,7 @@ class Recorder:
         """The focal firm's share of the wallet of accounts ``seen`` at the end, and how many suppliers they use (0
         for those ``active`` no longer)."""
         acc = self.accounts
-        if self.cfg.market.wallet.max_suppliers == 1:  # each buys all it needs from its one supplier
+        if not is_on(self.cfg.market.wallet):  # each buys all it needs from its one supplier
             return {"share_of_wallet_focal": (active & (acc.supplier[seen] == 0)).astype(np.float64),
                     "suppliers_used": active.astype(np.int64)}
         return {"share_of_wallet_focal": np.where(active, served_by(acc, seen, 0), 0.0),

@@ -24,9 +24,10 @@ import numpy as np
 from numba import prange
 
 from churnsim.core.config import MarketConfig
-from churnsim.core.jit import kernel, parallel_kernel, rule
+from churnsim.core.jit import kernel, parallel_kernel
 from churnsim.mechanisms.economics import serve_factor
 from churnsim.mechanisms.pricing import conceded, share_off
+from churnsim.mechanisms.wallet import is_on, main_share_of
 from churnsim.state.accounts import AccountTable
 from churnsim.state.suppliers import SupplierArrays
 
@@ -79,7 +80,7 @@ class FocalCosts:
         """The focal firm's costs in ``market``, with every supplier's cost to serve when it falls with tenure."""
         econ = market.economics
         return cls(float(sup.unit_cost[0]), sup.cost_to_serve[0], market.discount_rate_per_year, sup.cost_to_serve,
-                   econ.cost_to_serve_decline_per_year, econ.cost_to_serve_floor, market.wallet.max_suppliers > 1)
+                   econ.cost_to_serve_decline_per_year, econ.cost_to_serve_floor, is_on(market.wallet))
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,7 @@ def _revenue_at(slots, supplier, volume, other_share, list_price, discount, cont
         i = slots[j]
         off = share_off(i, month, discount, contract_end, contract_discount, promo_end, promo_discount,
                         match_discount)
-        out[j] = np.float64(volume[i]) * list_price[supplier[i]] * _main_share(i, other_share) * (1 - off)
-
-
-@rule
-def _main_share(i, other_share):
-    """The main supplier's share of account slot ``i``'s wallet (1 exactly for an account with one supplier)."""
-    return 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
+        out[j] = np.float64(volume[i]) * list_price[supplier[i]] * main_share_of(i, other_share) * (1 - off)
 
 
 @parallel_kernel
@@ -142,7 +137,7 @@ def _revenue(live, supplier, tier, volume, list_price, discount, discount_by, co
         i = live[j]
         off, strategy, grantor = conceded(i, month, discount, discount_by, contract_end, contract_discount,
                                           contract_by, promo_end, promo_discount, promo_by, match_discount, match_by)
-        main = _main_share(i, other_share) if wallets else 1.0
+        main = main_share_of(i, other_share) if wallets else 1.0
         at_list = np.float64(volume[i]) * list_price[supplier[i]] * main
         r = at_list * (1 - off)
         out[j] = r
@@ -199,7 +194,7 @@ def _totals(live, supplier, tier, volume, wallets, others, other_share, revenue,
             i = live[j]
             s = supplier[i]
             v = np.float64(volume[i])
-            main = _main_share(i, other_share)
+            main = main_share_of(i, other_share)
             if main != 1.0:
                 by_volume[s] -= v * (1.0 - main)
             for p in range(2):
@@ -219,7 +214,7 @@ def _served(live, supplier, tier, others, other_share, serve, cost_to_serve, n_s
     out = np.zeros(n_suppliers)
     for j in range(len(live)):
         i = live[j]
-        out[supplier[i]] += cost_to_serve[supplier[i], tier[i]] * serve[j] * _main_share(i, other_share)
+        out[supplier[i]] += cost_to_serve[supplier[i], tier[i]] * serve[j] * main_share_of(i, other_share)
         for p in range(2):
             o = others[i, p]
             if o >= 0:

@@ -34,6 +34,8 @@ supplier):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from churnsim.core.codes import REASONS
@@ -42,7 +44,8 @@ from churnsim.core.jit import kernel, rule
 from churnsim.core.rng import RandomStreams
 from churnsim.state.accounts import AccountTable
 
-__all__ = ["LEAVING", "Shifts", "adjust", "allocate", "is_on", "main_share", "reconsider", "served_by", "war_share"]
+__all__ = ["LEAVING", "Shifts", "adjust", "allocate", "is_on", "main_share", "main_share_of", "reconsider", "served_by",
+           "war_share"]
 
 LEAVING = 3
 """The rank of a supplier an account has delisted: its target share is zero."""
@@ -56,6 +59,13 @@ def is_on(w: WalletConfig) -> bool:
 def war_share(rank, n):
     """The Wallet Allocation Rule: the share of the supplier ranked ``rank`` (0 first) of ``n`` an account uses."""
     return (1.0 - (rank + 1.0) / (n + 1.0)) * 2.0 / n
+
+
+@rule
+def main_share_of(i, other_share):
+    """The main supplier's share of account slot ``i``'s wallet: what the others do not have (1 exactly for an
+    account with one supplier)."""
+    return 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
 
 
 def main_share(acc: AccountTable, slots: np.ndarray) -> np.ndarray:
@@ -101,6 +111,7 @@ def allocate(acc: AccountTable, n_initial: int, present: np.ndarray, weight: np.
         acc.other_share[:n_initial, j] = np.where(acc.others[:n_initial, j] >= 0, war_share(j + 1.0, used), 0.0)
 
 
+@dataclass(frozen=True)
 class Shifts:
     """What :func:`reconsider` did to the accounts that chose a supplier other than their main one.
 
@@ -113,11 +124,15 @@ class Shifts:
         lost: (K,) revenue (k€ a month, at list price) the suppliers dropped lost.
     """
 
-    def __init__(self, switched, to, dropped, dropped_from, dropped_to, dropped_reason, added, added_to, lost):
-        self.switched, self.to = switched, to
-        self.dropped, self.dropped_from, self.dropped_to, self.dropped_reason = (dropped, dropped_from, dropped_to,
-                                                                                 dropped_reason)
-        self.added, self.added_to, self.lost = added, added_to, lost
+    switched: np.ndarray
+    to: np.ndarray
+    dropped: np.ndarray
+    dropped_from: np.ndarray
+    dropped_to: np.ndarray
+    dropped_reason: np.ndarray
+    added: np.ndarray
+    added_to: np.ndarray
+    lost: np.ndarray
 
 
 def reconsider(slots: np.ndarray, chosen: np.ndarray, reason: np.ndarray, acc: AccountTable,
@@ -185,7 +200,7 @@ def _reconsider(slots, chosen, reason, supplier, sources, others, other_share, r
             for p in range(3):
                 if rank[i, p] == LEAVING:
                     out = p
-            share = 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
+            share = main_share_of(i, other_share)
             if out > 0:
                 share = np.float64(other_share[i, out - 1])
                 gone[j] = others[i, out - 1]
@@ -234,6 +249,15 @@ def adjust(live: np.ndarray, acc: AccountTable, list_price: np.ndarray, rate: fl
     return ((live[moved], overtaken[moved]), (live[gone], left[gone], acc.shift_reason[live[gone]]), lost, focal)
 
 
+@rule
+def _fall(lost, focal, s, amount, reason):
+    """Book revenue ``amount`` supplier ``s`` lost to a falling share; the focal firm's (0) by ``reason`` too (the
+    last entry of ``focal``: none recorded)."""
+    lost[0, s] += amount
+    if s == 0:
+        focal[reason if reason >= 0 else len(focal) - 1] += amount
+
+
 @kernel
 def _adjust(live, supplier, sources, others, other_share, rank, shift_reason, volume, satisfaction, list_price, rate,
             delist_share, delight_threshold, overtaken, left, lost, focal):
@@ -248,7 +272,7 @@ def _adjust(live, supplier, sources, others, other_share, rank, shift_reason, vo
                     rank[i, p] += 1
             rank[i, 0] = 0
         n = np.float64(_ranked(others, rank, i)[0])
-        main = 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
+        main = main_share_of(i, other_share)
         for p in range(2):
             s = others[i, p]
             if s < 0:
@@ -257,10 +281,7 @@ def _adjust(live, supplier, sources, others, other_share, rank, shift_reason, vo
             target = 0.0 if rank[i, p + 1] == LEAVING else war_share(np.float64(rank[i, p + 1]), n)
             new = old + rate * (target - old)
             if new < old:
-                lost[0, s] += (old - new) * np.float64(volume[i]) * list_price[s]
-                if s == 0:
-                    focal[shift_reason[i] if shift_reason[i] >= 0 else len(focal) - 1] += (
-                        (old - new) * np.float64(volume[i]) * list_price[0])
+                _fall(lost, focal, s, (old - new) * np.float64(volume[i]) * list_price[s], shift_reason[i])
             if rank[i, p + 1] == LEAVING and new < delist_share:  # its share reaches zero: it has lost the account
                 lost[1, s] += new * np.float64(volume[i]) * list_price[s]
                 left[j] = s
@@ -268,12 +289,10 @@ def _adjust(live, supplier, sources, others, other_share, rank, shift_reason, vo
                 rank[i, p + 1] = 0
                 new = 0.0
             other_share[i, p] = new
-        new_main = 1.0 - np.float64(other_share[i, 0]) - np.float64(other_share[i, 1])
+        new_main = main_share_of(i, other_share)
         if new_main < main:
-            lost[0, supplier[i]] += (main - new_main) * np.float64(volume[i]) * list_price[supplier[i]]
-            if supplier[i] == 0:
-                focal[shift_reason[i] if shift_reason[i] >= 0 else len(focal) - 1] += (
-                    (main - new_main) * np.float64(volume[i]) * list_price[0])
+            _fall(lost, focal, supplier[i], (main - new_main) * np.float64(volume[i]) * list_price[supplier[i]],
+                  shift_reason[i])
         best, best_share = -1, new_main
         for p in range(2):
             if others[i, p] >= 0 and np.float64(other_share[i, p]) > best_share:
