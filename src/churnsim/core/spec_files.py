@@ -17,7 +17,7 @@ import yaml
 from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
 
-__all__ = ["compose_base", "integer", "read_spec", "unknown"]
+__all__ = ["base_overrides", "compose_base", "integer", "read_spec", "unknown"]
 
 
 def read_spec(path: Path, what: str, example: str, keys: Sequence[str], required: Sequence[str] = (),
@@ -53,6 +53,14 @@ def read_spec(path: Path, what: str, example: str, keys: Sequence[str], required
     if missing:
         raise error(f"{path}: {missing[0]}: missing; allowed keys: {', '.join(keys)}")
     return raw
+
+
+def base_overrides(raw: dict, fail: Callable[[str], NoReturn]) -> list[str]:
+    """A spec's ``base``: its list of Hydra overrides (none when left out), or ``fail("base = ...: must be ...")``."""
+    base = raw.get("base") or []
+    if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
+        fail(f"base = {base!r}: must be a list of Hydra overrides such as [n_accounts=2000, market=home_appliances]")
+    return base
 
 
 def compose_base(base: list[str], fail: Callable[[str], NoReturn]) -> RunConfig:

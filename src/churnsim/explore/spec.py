@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from churnsim.core.config import ConfigError, RunConfig
-from churnsim.core.spec_files import compose_base, integer, read_spec, unknown
+from churnsim.core.spec_files import base_overrides, compose_base, integer, read_spec, unknown
 from churnsim.engine.uncertainty import check_priors, field_range
 from churnsim.explore.design import MEASURES, Range, Spec, Target
 
@@ -52,10 +52,7 @@ def load_spec(path: str | Path, overrides: list[str] | None = None, samples: int
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    base = raw.get("base") or []
-    if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
-        fail(f"base = {base!r}: must be a list of Hydra overrides such as [n_accounts=2000, market=home_appliances]")
-    base = [*base, *(overrides or [])]
+    base = [*base_overrides(raw, fail), *(overrides or [])]
     taken = [o for o in base if o.lstrip("+~").split("=", 1)[0] in ("strategy", "replicate", "assumptions")]
     if taken:
         fail(f"base: {taken[0]}: every job sets its strategy, replicate and assumptions itself; allowed: other "

@@ -27,7 +27,7 @@ from typing import Any
 from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
 from churnsim.core.hydra_schemas import CONF_DIR, load_config
-from churnsim.core.spec_files import integer, read_spec, unknown
+from churnsim.core.spec_files import base_overrides, integer, read_spec, unknown
 from churnsim.strategies import REGISTRY, build_components
 
 __all__ = ["Lever", "OptimiseSpec", "Setting", "SpecError", "load_spec"]
@@ -148,9 +148,7 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Optimise
     def fail(message: str) -> typing.NoReturn:
         raise SpecError(f"{path}: {message}")
 
-    base = raw.get("base") or []
-    if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
-        fail(f"base = {base!r}: must be a list of Hydra overrides such as [market=generic_b2b, n_accounts=2000]")
+    base = base_overrides(raw, fail)
     _check_overrides("base", base, fail)
     _check_overrides("override", overrides, _fail_plain)
     uncertainty = raw.get("uncertainty", "none")

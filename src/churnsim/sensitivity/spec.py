@@ -20,7 +20,7 @@ from typing import Any
 
 from churnsim.core.cli_errors import unknown_key
 from churnsim.core.config import ConfigError, OutputConfig, RunConfig, validate
-from churnsim.core.spec_files import compose_base, integer, read_spec, unknown
+from churnsim.core.spec_files import base_overrides, compose_base, integer, read_spec, unknown
 from churnsim.sensitivity.design import METHODS, Design, Spec
 
 __all__ = ["SpecError", "check_points", "load_spec"]
@@ -49,9 +49,7 @@ def load_spec(path: str | Path) -> tuple[Spec, RunConfig]:
     method, options = _method(raw["method"], fail)
     replicates = integer("replicates", raw.get("replicates", 3), 2, fail)
     sample_seed = integer("sample_seed", raw.get("sample_seed", 0), 0, fail)
-    base = raw.get("base") or []
-    if not isinstance(base, list) or not all(isinstance(o, str) and "=" in o for o in base):
-        fail(f"base = {base!r}: must be a list of Hydra overrides such as [n_accounts=2000, market=home_appliances]")
+    base = base_overrides(raw, fail)
     cfg = compose_base(base, fail)
     parameters, bounds = _parameters(raw["parameters"], cfg, fail)
     taken = [o for o in base if o.lstrip("+~").split("=", 1)[0] in ["replicate", *parameters]]
