@@ -40,18 +40,23 @@ def _suppliers(model: WatchedModel) -> list[str]:
     return list(model.plan.suppliers.names)
 
 
-def Shares(model: WatchedModel):
-    """Market share of accounts by supplier, month by month."""
+def _by_supplier(model: WatchedModel, column: str, ylabel: str, title: str):
+    """One line per supplier of ``column`` of the model's monthly table, month by month."""
     fig = Figure(figsize=_SIZE, layout="constrained")
     ax = fig.subplots()
     table, palette = model.shares(), colours(_suppliers(model))
     for name, part in table.groupby("supplier", sort=False):
-        ax.plot(part["month"], part["market_share"], color=palette[name], label=name)
-    ax.set(xlabel="month", ylabel="market share (accounts)", title=f"shares by supplier (month {model.month})",
-           xlim=(0, model.cfg.months))
+        ax.plot(part["month"], part[column], color=palette[name], label=name)
+    ax.set(xlabel="month", ylabel=ylabel, title=title, xlim=(0, model.cfg.months))
     if len(table):
         ax.legend(fontsize=8)
     return solara.FigureMatplotlib(fig, format="png")
+
+
+def Shares(model: WatchedModel):
+    """Market share of accounts by supplier, month by month."""
+    return _by_supplier(model, "market_share", "market share (accounts)",
+                        f"shares by supplier (month {model.month})")
 
 
 def Departures(model: WatchedModel):
@@ -71,15 +76,7 @@ def Departures(model: WatchedModel):
 
 def Satisfaction(model: WatchedModel):
     """Mean satisfaction of each supplier's active accounts, month by month."""
-    fig = Figure(figsize=_SIZE, layout="constrained")
-    ax = fig.subplots()
-    table, palette = model.shares(), colours(_suppliers(model))
-    for name, part in table.groupby("supplier", sort=False):
-        ax.plot(part["month"], part["satisfaction_mean"], color=palette[name], label=name)
-    ax.set(xlabel="month", ylabel="mean satisfaction", title="satisfaction by supplier", xlim=(0, model.cfg.months))
-    if len(table):
-        ax.legend(fontsize=8)
-    return solara.FigureMatplotlib(fig, format="png")
+    return _by_supplier(model, "satisfaction_mean", "mean satisfaction", "satisfaction by supplier")
 
 
 def Accounts(model: WatchedModel):
