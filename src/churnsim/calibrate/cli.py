@@ -20,7 +20,7 @@ from churnsim.calibrate.objective import evaluate
 from churnsim.calibrate.results import clear_outputs, write_outputs
 from churnsim.calibrate.spec import load_spec
 from churnsim.calibrate.study import open_study, run_trials
-from churnsim.core.cli_errors import help_text
+from churnsim.core.cli_errors import help_text, study_options
 from churnsim.core.config import ConfigError
 
 __all__ = ["calibrate", "main"]
@@ -44,17 +44,7 @@ def calibrate(spec_path: str | Path, out: str | Path, trials: int | None = None,
     """
     spec = load_spec(spec_path)
     total = spec.trials if trials is None else trials
-    if total < 1:
-        raise ConfigError(f"--trials = {total}: must be a whole number ≥ 1")
-    if jobs < 0:
-        raise ConfigError(f"--jobs = {jobs}: must be a whole number ≥ 0 (0: one per core)")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out = {str(out)!r}: exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigError(f"--out = {str(out)!r}: cannot be created ({err.strerror})") from err
+    out = study_options(total, jobs, out, ConfigError)
     study = open_study(spec, out / spec.journal)
     clear_outputs(out)
     trials_done = run_trials(study, spec, total, report, jobs)

@@ -11,6 +11,7 @@ import difflib
 import re
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -19,7 +20,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from churnsim.core.config import ConfigError
 
-__all__ = ["BAD_INPUT", "explain", "help_text", "unknown_key"]
+__all__ = ["BAD_INPUT", "explain", "help_text", "study_options", "unknown_key"]
 
 _ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]+)`")  # :func:`churnsim.x.name` → name
 
@@ -37,6 +38,23 @@ A config file that is not valid YAML (say, one in a ``--config-dir``) reaches th
 _OVERRIDE = re.compile(r"^[+~]*(?P<key>[^=]+)=(?P<value>.*)$")
 _LIST_INDEX = re.compile(r"\.(\d+)(?=\.|$)")  # `rivals.0.price` on the command line is `rivals[0].price` in OmegaConf
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def study_options(trials: int, jobs: int, out: str | Path, error: type[Exception]) -> Path:
+    """Check a search's ``--trials`` (≥ 1) and ``--jobs`` (≥ 0) and create its ``--out`` directory; raise ``error``
+    with one line naming the option otherwise. Returns the directory."""
+    if trials < 1:
+        raise error(f"--trials = {trials}: must be a whole number ≥ 1")
+    if jobs < 0:
+        raise error(f"--jobs = {jobs}: must be a whole number ≥ 0 (0: one per core)")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise error(f"--out = {str(out)!r}: exists and is not a directory; allowed: a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise error(f"--out = {str(out)!r}: cannot be created ({err.strerror})") from err
+    return out
 
 
 def unknown_key(key: str, schema: type) -> str:

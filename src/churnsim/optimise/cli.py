@@ -22,7 +22,7 @@ from typing import NoReturn
 
 from optuna.trial import FrozenTrial
 
-from churnsim.core.cli_errors import help_text
+from churnsim.core.cli_errors import help_text, study_options
 from churnsim.optimise.evaluate import Evaluator, Scores
 from churnsim.optimise.plans import describe
 from churnsim.optimise.results import clear_results, pareto_front, write_results, write_trials
@@ -66,17 +66,7 @@ def optimise(spec_path: str | Path, out: str | Path, trials: int | None = None, 
     """
     spec, base = load_spec(spec_path, overrides)
     total = spec.trials if trials is None else trials
-    if total < 1:
-        raise SpecError(f"--trials = {total}: must be a whole number ≥ 1")
-    if jobs < 0:
-        raise SpecError(f"--jobs = {jobs}: must be a whole number ≥ 0 (0: one per core)")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"--out = {str(out)!r}: exists and is not a directory; allowed: a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise SpecError(f"--out = {str(out)!r}: cannot be created ({err.strerror})") from err
+    out = study_options(total, jobs, out, SpecError)
     study = open_study(out, spec)
     clear_results(out)
     evaluator = Evaluator(base, jobs)
