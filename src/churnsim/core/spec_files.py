@@ -17,7 +17,7 @@ import yaml
 from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
 
-__all__ = ["base_overrides", "compose_base", "integer", "read_spec", "unknown"]
+__all__ = ["base_overrides", "compose_base", "integer", "read_spec", "unknown", "within_field"]
 
 
 def read_spec(path: Path, what: str, example: str, keys: Sequence[str], required: Sequence[str] = (),
@@ -71,6 +71,18 @@ def compose_base(base: list[str], fail: Callable[[str], NoReturn]) -> RunConfig:
         return load_config(base)
     except BAD_INPUT as err:
         fail(f"base: {explain(err, base)}")
+
+
+def within_field(where: str, shown: Any, lo: float, hi: float, meta: dict, fail: Callable[[str], NoReturn],
+                 what: str = "field") -> None:
+    """``fail("<where> = <shown>: outside the field's allowed range; ...")`` unless ``[lo, hi]`` lies within the
+    bounds a config field declares (``meta``: its ``lo``, ``hi`` and ``strict_lo``)."""
+    f_lo, f_hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
+    if (f_lo is not None and (lo < f_lo or (strict and lo == f_lo))) or (f_hi is not None and hi > f_hi):
+        left = "" if f_lo is None else f"{'>' if strict else '≥'} {f_lo}"
+        right = "" if f_hi is None else f"≤ {f_hi}"
+        fail(f"{where} = {shown!r}: outside the {what}'s allowed range; bounds must be "
+             f"{' and '.join(p for p in (left, right) if p)}")
 
 
 def unknown(key: str, allowed: Sequence[str], what: str = "unknown key") -> str:

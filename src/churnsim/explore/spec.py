@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from churnsim.core.config import ConfigError, RunConfig
-from churnsim.core.spec_files import base_overrides, compose_base, integer, read_spec, unknown
+from churnsim.core.spec_files import base_overrides, compose_base, integer, read_spec, unknown, within_field
 from churnsim.engine.uncertainty import check_priors, field_range
 from churnsim.explore.design import MEASURES, Range, Spec, Target
 
@@ -131,12 +131,7 @@ def _ranges(raw: Any, cfg: RunConfig, fail) -> list[Range]:
             fail(f"{where} = {entry!r}: lower bound must be below upper bound")
         if integer and (lo != round(lo) or hi != round(hi)):
             fail(f"{where} = {entry!r}: the field is an integer; give whole-number bounds")
-        f_lo, f_hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
-        if (f_lo is not None and (lo < f_lo or (strict and lo == f_lo))) or (f_hi is not None and hi > f_hi):
-            left = "" if f_lo is None else f"{'>' if strict else '≥'} {f_lo}"
-            right = "" if f_hi is None else f"≤ {f_hi}"
-            fail(f"{where} = {entry!r}: outside the field's allowed range; bounds must be "
-                 f"{' and '.join(p for p in (left, right) if p)}")
+        within_field(where, entry, lo, hi, meta, fail)
         if name in priors:
             fail(f"{where}: also has a prior in uncertainty={cfg.uncertainty.name}; allowed: a range or a prior on a "
                  "field, not both")

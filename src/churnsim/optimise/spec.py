@@ -27,7 +27,7 @@ from typing import Any
 from churnsim.core.cli_errors import BAD_INPUT, explain
 from churnsim.core.config import ConfigError, RunConfig
 from churnsim.core.hydra_schemas import CONF_DIR, load_config
-from churnsim.core.spec_files import base_overrides, integer, read_spec, unknown
+from churnsim.core.spec_files import base_overrides, integer, read_spec, unknown, within_field
 from churnsim.strategies import REGISTRY, build_components
 
 __all__ = ["Lever", "OptimiseSpec", "Setting", "SpecError", "load_spec"]
@@ -294,12 +294,7 @@ def _setting(at: str, param: str, value: Any, hint: Any, meta: dict[str, Any], f
     low, high = value
     if not low < high:
         fail(f"{at} = {value!r}: lower bound must be below upper bound")
-    f_lo, f_hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
-    if (f_lo is not None and (low < f_lo or (strict and low == f_lo))) or (f_hi is not None and high > f_hi):
-        left = "" if f_lo is None else f"{'>' if strict else '≥'} {f_lo}"
-        right = "" if f_hi is None else f"≤ {f_hi}"
-        fail(f"{at} = {value!r}: outside the parameter's allowed range; bounds must be "
-             f"{' and '.join(p for p in (left, right) if p)}")
+    within_field(at, value, low, high, meta, fail, what="parameter")
     return Setting(param, low=low if whole else float(low), high=high if whole else float(high), integer=whole)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from churnsim.core.cli_errors import unknown_key
 from churnsim.core.config import ConfigError, OutputConfig, RunConfig, validate
-from churnsim.core.spec_files import base_overrides, compose_base, integer, read_spec, unknown
+from churnsim.core.spec_files import base_overrides, compose_base, integer, read_spec, unknown, within_field
 from churnsim.sensitivity.design import METHODS, Design, Spec
 
 __all__ = ["SpecError", "check_points", "load_spec"]
@@ -127,12 +127,7 @@ def _parameters(raw: Any, cfg: RunConfig, fail) -> tuple[list[str], list[list[fl
         lo, hi = float(pair[0]), float(pair[1])
         if not lo < hi:
             fail(f"{where} = {pair!r}: lower bound must be below upper bound")
-        f_lo, f_hi, strict = meta.get("lo"), meta.get("hi"), meta.get("strict_lo")
-        if (f_lo is not None and (lo < f_lo or (strict and lo == f_lo))) or (f_hi is not None and hi > f_hi):
-            left = "" if f_lo is None else f"{'>' if strict else '≥'} {f_lo}"
-            right = "" if f_hi is None else f"≤ {f_hi}"
-            fail(f"{where} = {pair!r}: outside the field's allowed range; bounds must be "
-                 f"{' and '.join(p for p in (left, right) if p)}")
+        within_field(where, pair, lo, hi, meta, fail)
         names.append(str(name))
         bounds.append([lo, hi])
     if len(names) < 2:
