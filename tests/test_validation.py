@@ -237,12 +237,19 @@ def test_with_the_economics_of_loyalty_five_points_of_retention_raise_lifetime_p
     assert 0.25 <= result.gain_per_5_points(lifetime=True) <= 0.85
 
 
-def test_very_satisfied_accounts_keep_more_of_the_wallet():
-    # Jones & Sasser (1995): six times as loyal (see above). Measured with share of wallet, by the month's survey
-    # level, the share of the main supplier's volume lost a month to shifts and switches: level 4 over level 5 is
-    # 3.5-4.8 at seeds 26 and 31-33 (volume-weighted; each account alike: 2.7, as with one supplier per account, and
-    # 3.7-4.4 volume-weighted with one supplier). A few large accounts weigh heavily in so few losses at level 5, so
-    # the criterion is the one of the switch rates: at least twice, and steeper than from level 3 to 4.
-    table = wallet_loyalty_by_satisfaction(suite_config("wallet", overrides=WALLET)).set_index("level")
-    rate = table["wallet_loss_rate"]
-    assert rate[4] / rate[5] >= 2.0 and rate[4] / rate[5] > rate[3] / rate[4]
+def test_very_satisfied_accounts_keep_their_wallet_at_least_four_times_better_with_the_economics_of_loyalty():
+    # Jones & Sasser (1995): six times as loyal (see above); issue 18 asks for at least four, by mechanism. Measured
+    # with share of wallet and the economics of loyalty on (as above), by the month's survey level: the share of the
+    # main supplier's volume lost a month to shifts and switches, pooled over four replicates (independent markets)
+    # of 30,000 accounts, because so few accounts answering 5 lose anything that in one run a few large ones move
+    # the ratio by a quarter (one run each: 3.4-5.3 over 16 seeds). Pooled, level 4 over level 5 is 4.11-4.50 (mean
+    # 4.33) in seven disjoint sets of four markets (seeds 26-32, docs/validation.md §7), so 4 is below every one of
+    # them; without the economics 3.68-4.45, and each account counted alike 2.7 either way (survey noise mixes
+    # delighted and merely satisfied accounts: the documented limit). Level 3 over 4 stays at 2.0-2.2: loyalty is
+    # steepest at the top.
+    table = wallet_loyalty_by_satisfaction(suite_config("wallet", overrides=WALLET + ECONOMICS_ON),
+                                           replicates=4).set_index("level")
+    volume, account = table["wallet_loss_rate"], table["share_loss_rate"]
+    assert volume[4] / volume[5] >= 4.0
+    assert volume[4] / volume[5] > 1.5 * volume[3] / volume[4]
+    assert account[4] / account[5] >= 2.0 and account[4] / account[5] > account[3] / account[4]
