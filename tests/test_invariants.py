@@ -166,7 +166,10 @@ def check_money(monthly: pd.DataFrame, accounts: pd.DataFrame, summary: dict, ra
     np.testing.assert_allclose(summary["strategy_cost_npv"], (focal["strategy_cost"] * present).sum(),
                                rtol=RTOL_MONEY, atol=1e-9)
     assert summary["value_total"] == summary["net_profit_npv"] + summary["terminal_value"]
-    assert summary["strategy_cost_total"] >= summary["strategy_cost_npv"] - 1e-9 or summary["strategy_cost"] < 0
+    # the terminal part carries on the strategy's spending of the last months: not negative unless it saves money in
+    # some month (tiered_service's small accounts cost less to serve)
+    saves = (focal["strategy_cost"] < 0).any()
+    assert summary["strategy_cost_total"] >= summary["strategy_cost_npv"] - 1e-9 or saves
     assert summary["acquisitions_total"] == focal["acquisitions"].sum()
     assert summary["departures_total"] == focal["departures"].sum()
     np.testing.assert_allclose(accounts["revenue_total"].sum(), monthly["revenue"].sum(), rtol=RTOL_MONEY, atol=1e-9)
