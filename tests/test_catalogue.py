@@ -266,3 +266,25 @@ def test_price_match_keeps_accounts_through_a_price_war_and_pays_for_it_in_conce
     assert 0 < key.summary["strategy_concessions"] < s["strategy_concessions"]
     acted = key.summary["strategy_actions_by_component"]["price_response"]
     assert 0 < acted["accounts_matched"] < acted["covered_account_months"]  # the war covers 8 of the 12 months
+
+
+def test_sales_watch_flags_accounts_whose_sales_fall_below_their_reference(model):
+    acc = model.accounts
+    acc.at_risk[:] = False
+    c = _component("sales_watch", drop_share=0.1, memory_months=3, cost_fixed_per_month=2.0, cost_per_alert=0.5)
+    covered = c.covered(model.market, 0)
+    mine = np.flatnonzero(covered)[:4]
+    sales = acc.volume[mine].astype(np.float64)  # one supplier per account: its whole volume
+    # no reference yet; 15 % below; 5 % below; 15 % below but believed at risk already
+    acc.sales_reference[mine] = [0.0, sales[1] / 0.85, sales[2] / 0.95, sales[3] / 0.85]
+    acc.at_risk[mine[3]] = True
+    before = acc.sales_reference.copy()
+    cost = c.act(model.market, 0)
+    assert acc.at_risk[mine].tolist() == [False, True, False, True]
+    assert acc.at_risk.sum() == 2  # every other covered account's sales are at their reference (0: none yet)
+    weight = 2 / (3 + 1)
+    np.testing.assert_allclose(acc.sales_reference[mine[0]], sales[0], rtol=1e-6)  # starts at this month's sales
+    known = before[mine[1:]]
+    np.testing.assert_allclose(acc.sales_reference[mine[1:]], known + weight * (sales[1:] - known), rtol=1e-6)
+    np.testing.assert_array_equal(acc.sales_reference[~covered], before[~covered])  # rivals' accounts untouched
+    assert cost == pytest.approx(2.0 + 0.5 * 1)  # one alert: the account already at risk is not one

@@ -104,6 +104,25 @@ def test_reconsidering_promotes_adds_or_drops_the_last_ranked():
     np.testing.assert_allclose(out.lost, lost, rtol=1e-6)
 
 
+def test_choosing_its_main_supplier_again_ranks_it_first_again():
+    # Account 0 ranks supplier 1 over its main supplier 0 (a shift), account 1 its main supplier first already.
+    # Reconsidering, both choose their main supplier: account 0 ranks it first again, the rest move down one, the
+    # reason of the last shift stays (a delisted supplier's departure still carries it), nothing is added or
+    # dropped; account 1 does not change.
+    acc = _table(2)
+    acc.others[:] = [[1, 2], [1, 2]]
+    acc.other_share[:] = [[0.5, 0.1], [1 / 3, 1 / 6]]
+    acc.rank[:] = [[1, 0, 2], [0, 1, 2]]
+    acc.shift_reason[:] = [9, -1]
+    out = wallet.reconsider(np.arange(2), np.array([0, 0]), np.array([-1, -1], np.int8), acc, np.ones(3))
+    assert acc.rank.tolist() == [[0, 1, 2], [0, 1, 2]]
+    assert acc.shift_reason.tolist() == [9, -1]
+    assert acc.others.tolist() == [[1, 2], [1, 2]]
+    assert len(out.switched) == len(out.dropped) == len(out.added) == 0 and out.lost.sum() == 0
+    wallet.adjust(np.arange(2), acc, np.ones(3), 0.5, 0.02)
+    assert wallet.main_share(acc, np.array([0]))[0] == pytest.approx(0.4 + 0.5 * (0.5 - 0.4))  # back towards 1/2
+
+
 def test_a_full_account_delists_the_last_ranked_and_its_share_falls_to_zero():
     acc = _table(2)
     acc.sources[:] = 2
@@ -292,3 +311,23 @@ def test_the_revenue_lost_to_share_shifts_is_split_by_the_reason_of_each_account
     # it; the rest follows a reconsideration, whose reason it carries
     assert by_reason.get("none_recorded", 0.0) < 0.2 * summary["revenue_lost_wallet_shifts_keur"]
     assert list(by_reason.values()) == sorted(by_reason.values(), reverse=True)
+
+
+@pytest.mark.parametrize("contraction", [0.0, 0.01])
+def test_the_sales_watch_sees_falling_shares_and_with_one_supplier_per_account_only_contractions(contraction):
+    # The firm sees only its own sales. With one supplier per account and purchases that do not grow (economics
+    # off), an account's sales fall only when its business contracts (30 % at once: an alert), never before it
+    # leaves; with share of wallet, shares also fall month by month after a rival is ranked first.
+    alerts = {}
+    for max_suppliers in (1, 3):
+        cfg = _wallet_market(max_suppliers=max_suppliers)
+        cfg.market.environment.p_contraction = contraction
+        cfg.strategy.components = [{"kind": "sales_watch", "drop_share": 0.1, "cost_per_alert": 0.5}]
+        summary = simulate(cfg).summary
+        alerts[max_suppliers] = summary["strategy_actions_by_component"]["sales_watch"]["alerts"]
+        cost = summary["strategy_cost_by_component"]["sales_watch"]
+        assert cost == pytest.approx(2.0 * cfg.months + 0.5 * alerts[max_suppliers])
+    if contraction == 0:  # 1,500 accounts, 24 months: a few dozen focal shifts, 10 of them flagged by month 24
+        assert alerts[1] == 0 and alerts[3] > 0
+    else:  # about one covered account in a hundred contracts a month
+        assert alerts[1] > 20 and alerts[3] > alerts[1]

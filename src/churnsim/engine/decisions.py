@@ -20,6 +20,12 @@ __all__ = ["decide", "decide_reference"]
 Switches = tuple[np.ndarray, np.ndarray, np.ndarray]  # (switching slots, chosen supplier, reason code)
 
 
+def _moved(acc: AccountTable, slots: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Whose choice moves something: those that chose another supplier than their main one, and (share of wallet)
+    those that chose their main one while ranking another first, which ranks it first again."""
+    return (chosen != acc.supplier[slots]) | (acc.rank[slots, 0] != 0)
+
+
 def decide(live: np.ndarray, acc: AccountTable, month: int, keys: tuple, list_price: np.ndarray,
            reputation: np.ndarray, brand: np.ndarray, present: np.ndarray, b: BehaviourConfig) -> Switches:
     """The decision rule over arrays: who considers leaving, and whom they choose (compiled loops over the table).
@@ -29,8 +35,8 @@ def decide(live: np.ndarray, acc: AccountTable, month: int, keys: tuple, list_pr
     """
     slots = considering(live, acc, month, keys[0], b)
     chosen, reason = choose_suppliers(slots, acc, month, keys[1], list_price, reputation, brand, present, b)
-    switched = chosen != acc.supplier[slots]
-    return slots[switched], chosen[switched], reason[switched]
+    moved = _moved(acc, slots, chosen)
+    return slots[moved], chosen[moved], reason[moved]
 
 
 def decide_reference(model: mesa.Model) -> Switches:
@@ -46,7 +52,8 @@ def decide_reference(model: mesa.Model) -> Switches:
         views.do("step")
         views.do("remove")
     slots = np.array(sorted(model.decision_buffer), dtype=np.int64)
+    considered = np.array([model.decision_buffer[i][0] for i in slots], dtype=bool)
     chosen = np.array([model.decision_buffer[i][1] for i in slots], dtype=np.int64)
     reason = np.array([model.decision_buffer[i][2] for i in slots], dtype=np.int8)
-    switched = chosen != acc.supplier[slots]
-    return slots[switched], chosen[switched], reason[switched]
+    moved = considered & _moved(acc, slots, chosen)
+    return slots[moved], chosen[moved], reason[moved]

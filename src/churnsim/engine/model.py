@@ -262,12 +262,11 @@ class MarketModel(mesa.Model):
     def decisions(self) -> None:
         """Accounts whose triggers fire consider leaving and choose a supplier; switches and wallet shifts apply."""
         acc, b = self.accounts, self.cfg.market.behaviour
-        if self.reference:
-            slots, chosen, reason = decide_reference(self)
-        else:
-            slots, chosen, reason = decide(self.live, acc, self.month, self.keys(choice.STREAMS), self.list_prices(),
-                                           self.reputation(), self.sup.brand, self.present(), b)
-        chose, left_main = slots, acc.supplier[slots].copy()  # who chose another supplier, and left which
+        slots, chosen, reason = decide_reference(self) if self.reference else decide(
+            self.live, acc, self.month, self.keys(choice.STREAMS), self.list_prices(), self.reputation(),
+            self.sup.brand, self.present(), b)
+        away = chosen != acc.supplier[slots]  # chose another supplier (not its main one, ranked first again)
+        chose, left_main = slots[away], acc.supplier[slots[away]]
         slots, chosen, reason = wallets.reconsider(self, slots, chosen, reason)  # those whose main one changes
         left = acc.supplier[slots].copy()
         self.recorder.departures(slots, left, chosen, reason)

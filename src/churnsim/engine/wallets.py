@@ -45,8 +45,9 @@ def switch_losses(model: mesa.Model, slots: np.ndarray, left: np.ndarray) -> Non
 
 
 def reconsider(model: mesa.Model, slots: np.ndarray, chosen: np.ndarray, reason: np.ndarray) -> tuple:
-    """Accounts ``slots`` chose ``chosen`` over their main supplier for ``reason``: shift their wallets, record the
-    suppliers dropped and taken on and the shifts; return the switches of the main supplier still to apply
+    """Accounts ``slots`` chose ``chosen`` over their main supplier for ``reason`` (or chose their main supplier while
+    ranking another first: it is ranked first again): shift their wallets, record the suppliers dropped and taken
+    on and the shifts; return the switches of the main supplier still to apply
     (slots, chosen, reason), as :func:`~churnsim.engine.decisions.decide` gives them, their revenue recorded as lost
     to departures. With one supplier per account every choice is such a switch."""
     acc, rec = model.accounts, model.recorder
@@ -57,9 +58,9 @@ def reconsider(model: mesa.Model, slots: np.ndarray, chosen: np.ndarray, reason:
     rec.revenue_lost("departures", shifted.lost)
     rec.departures(shifted.dropped, shifted.dropped_from, shifted.dropped_to, shifted.dropped_reason)
     rec.acquisitions(shifted.added, acc.supplier[shifted.added], shifted.added_to)
-    staying = ~np.isin(slots, shifted.switched)
+    switching = np.isin(slots, shifted.switched)
+    staying = ~switching & (chosen != acc.supplier[slots])  # not those that ranked their main supplier first again
     rec.shifts(slots[staying], acc.supplier[slots[staying]], chosen[staying], reason[staying])
-    switching = ~staying
     switch_losses(model, slots[switching], acc.supplier[slots[switching]])
     return slots[switching], chosen[switching], reason[switching]
 

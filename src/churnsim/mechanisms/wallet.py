@@ -23,8 +23,9 @@ supplier):
   supplier it already uses is promoted, a new one is added with no share yet. An account that already bought from
   as many suppliers as it will (its ``sources``) **delists** the one it now ranks last: that supplier's target share
   is zero, and its share falls month by month. With no room left for a new supplier at all (three in use), the
-  one ranked last is dropped at once and the new one takes its share. An account that buys from one supplier
-  switches as it always did.
+  one ranked last is dropped at once and the new one takes its share. An account that ranks another supplier
+  first and, reconsidering, chooses its main supplier ranks it first again (a share won back). An account that
+  buys from one supplier switches as it always did.
 - **Departures.** A supplier **loses the account when its share reaches zero**: a delisted supplier's share falling
   below ``delist_share`` (the departure carries the reason of the delisting), a drop, or the account leaving the
   market. So most of the revenue a multi-sourcing account takes away leaves before the account is lost.
@@ -137,9 +138,10 @@ class Shifts:
 
 def reconsider(slots: np.ndarray, chosen: np.ndarray, reason: np.ndarray, acc: AccountTable,
                list_price: np.ndarray) -> Shifts:
-    """Accounts ``slots`` chose ``chosen`` (each not its main supplier) for ``reason``: rank it first, delist or drop
-    the last (module docstring). The shares move at the month's :func:`adjust`; here only a dropped supplier's share
-    passes to the new one."""
+    """Accounts ``slots`` chose ``chosen`` for ``reason``: rank it first, delist or drop the last (module docstring);
+    an account that chose its main supplier (which it ranked below another) ranks it first again, and nothing else
+    changes. The shares move at the month's :func:`adjust`; here only a dropped supplier's share passes to the new
+    one."""
     slots = np.asarray(slots, dtype=np.int64)
     chosen = np.asarray(chosen, dtype=np.int64)
     reason = np.asarray(reason, dtype=np.int8)
@@ -173,11 +175,24 @@ def _ranked(others, rank, i):
     return n, last
 
 
+@rule
+def _promote(others, rank, i, pos):
+    """Rank position ``pos`` of account slot ``i`` first: those ranked above it move down one."""
+    top = rank[i, pos]
+    for p in range(3):
+        if _in_use(others, i, p) and rank[i, p] != LEAVING and (rank[i, p] < top or top == LEAVING):
+            rank[i, p] += 1
+    rank[i, pos] = 0
+
+
 @kernel
 def _reconsider(slots, chosen, reason, supplier, sources, others, other_share, rank, shift_reason, volume, list_price,
                 kind, gone, lost):
     for j in range(len(slots)):
         i, c = slots[j], chosen[j]
+        if c == supplier[i]:  # its main supplier, which it ranked below another: first again
+            _promote(others, rank, i, 0)
+            continue
         if sources[i] <= 1:  # buys from one supplier: switches
             kind[j] = 3
             continue
@@ -213,11 +228,7 @@ def _reconsider(slots, chosen, reason, supplier, sources, others, other_share, r
             pos = out
             full = False  # the drop made the room
         shift_reason[i] = reason[j]
-        top = rank[i, pos]  # promote pos to first: those ranked above it move down one
-        for p in range(3):
-            if _in_use(others, i, p) and rank[i, p] != LEAVING and (rank[i, p] < top or top == LEAVING):
-                rank[i, p] += 1
-        rank[i, pos] = 0
+        _promote(others, rank, i, pos)
         if full:  # it already bought from as many as it will: it delists the one it now ranks last
             _, last = _ranked(others, rank, i)
             rank[i, last] = LEAVING

@@ -74,6 +74,7 @@ class AccountTable:
     threat_refused: np.ndarray  # bool, it threatened to leave this month and its supplier refused
     margin_hit: np.ndarray  # float32, margin lost this month to parallel trading and channel conflict, share of price
     at_risk: np.ndarray  # bool, its supplier believes it is at risk
+    sales_reference: np.ndarray  # float32, its supplier's reference of its sales to it, k€ a month (sales watch)
     # terms its supplier's strategy grants (reset each month before strategies act; read by next month's delivery)
     incident_factor: np.ndarray  # float32, × the supplier's quality-incident chance
     service_boost: np.ndarray  # float32, + the supplier's chance of resolving complaints
@@ -137,6 +138,7 @@ class AccountTable:
         self.pull[slots] = 0
         self.exposure[slots] = 0
         self.at_risk[slots] = False
+        self.sales_reference[slots] = 0
 
     def reset_terms(self) -> None:
         """Clear the monthly terms strategies grant; strategies set them again for the accounts they cover."""
@@ -164,6 +166,7 @@ _STATE: dict[str, tuple] = {
     "rc_firm": (0, np.float32, ()), "rc_rep": (0, np.float32, ()), "pull_supplier": (-1, np.int8, ()),
     "pull": (0, np.float32, ()), "exposure": (0, np.float32, ()), "offer_from": (-1, np.int8, ()),
     "offer_discount": (0, np.float32, ()), "rep_left": (False, bool, ()), "at_risk": (False, bool, ()),
+    "sales_reference": (0, np.float32, ()),
     "threat_refused": (False, bool, ()), "margin_hit": (0, np.float32, ()),
     "incident_factor": (1, np.float32, ()), "service_boost": (0, np.float32, ()),
     "logistics_boost": (0, np.float32, ()), "quality_bonus": (0, np.float32, ()), "wake_hazard": (0, np.float32, ()),

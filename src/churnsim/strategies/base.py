@@ -10,10 +10,11 @@ Randomness comes from the component's own streams, named ``strategy.<kind>.<purp
 component on never shifts the draws of any other process.
 
 Targeting: ``tiers`` restricts a component to tiers; ``at_risk_only`` to the accounts the owner believes are at risk
-(marked by a survey or a key-account team). Components that contact customers derive from :class:`Contacting` and
-have a ``wake_up`` parameter: the extra consideration hazard (× propensity) a contact causes that month, because
-contacting customers can wake up dormant ones (Ascarza, Iyengar & Schleicher 2016: churn 10.0 % treated vs 6.4 %
-control). It is off (0) by default; 0.05 roughly reproduces their relative effect for a monthly contact.
+(marked by a survey, a key-account team or the sales watch). Components that contact customers derive from
+:class:`Contacting` and have a ``wake_up`` parameter: the extra consideration hazard (× propensity) a contact causes
+that month, because contacting customers can wake up dormant ones (Ascarza, Iyengar & Schleicher 2016: churn
+10.0 % treated vs 6.4 % control). It is off (0) by default; 0.05 roughly reproduces their relative effect for a
+monthly contact.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ Change, for covered accounts of its owner (or, for win-back, its former accounts
   (:meth:`Market.sign_contracts`, :meth:`Market.grant_promo`, :meth:`Market.offer`, :meth:`Market.match_price`),
   contracts, discounts and offers: what a discount gives away is the granting component's cost
   (:mod:`~churnsim.mechanisms.pricing`), so no component writes a discount column itself;
-- what the firm knows and fixes: ``at_risk``, ``complaint_weight``, remembered service (``mem[:, 1]``), and the
-  firm-owned share of relationship capital (``rc_firm``, ``rc_rep``).
+- what the firm knows and fixes: ``at_risk``, ``sales_reference`` (what it expects to sell to each account),
+  ``complaint_weight``, remembered service (``mem[:, 1]``), and the firm-owned share of relationship capital
+  (``rc_firm``, ``rc_rep``).
 
 Change, for its owner: ``product_value[owner]`` (innovation), ``morale_target[owner]`` (people policy), and
 :meth:`Market.stop_parallel_trading`.
