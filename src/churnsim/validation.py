@@ -474,11 +474,10 @@ class _WalletLoyalty(MarketModel):
 
 def wallet_loyalty_by_satisfaction(cfg: RunConfig, replicates: int = 1) -> pd.DataFrame:
     """Run ``replicates`` replicates of ``cfg`` (``cfg.replicate``, ``cfg.replicate + 1``, …: independent markets),
-    pooled; per
-    survey level (1..5) of the main supplier's accounts, the share of its volume in them it lost a month to shifts
-    and switches (``wallet_loss_rate``; exits from the market left out), that rate a year, and the same with each
-    account counting alike (``share_loss_rate``). With one supplier per account it is the switch rate weighted by
-    volume.
+    pooled; per survey level (1..5) of the main supplier's accounts, the share of its volume in them it lost a month
+    to shifts and switches (``wallet_loss_rate``; exits from the market left out), that rate a year, and the same
+    with each account counting alike (``share_loss_rate``). With one supplier per account it is the switch rate
+    weighted by volume.
 
     Pooling matters here: so few accounts answering 5 lose anything that in one run of 30,000 accounts a handful of
     large ones move the ratio of level 4 to level 5 by a quarter (docs/validation.md §7).

@@ -10,8 +10,10 @@ a month at reference price) are compared with a reference, those sales averaged 
 account whose sales fall more than ``drop_share`` below the reference, and that was not believed at risk yet, is
 marked at risk (what ``at_risk_only`` components then act on) and counted as an alert; the reference then takes
 in this month's sales. The reference starts at an account's first covered month, and again when the account joins
-a supplier. With one supplier per account and no growth of purchases (``market.economics`` off), sales do not move
-before an account leaves, so no alert fires: there is nothing in the sales to see.
+a supplier. Sales also fall when the account's own business shrinks (``market.environment.p_contraction``), which
+the firm cannot tell from a falling share: with one supplier per account (and purchases that do not grow with
+tenure) every alert is of that kind, since sales do not move before an account leaves (docs/share_of_wallet.md
+measures both).
 Cost: ``cost_fixed_per_month`` (the sales analytics), ``cost_per_alert`` (an account manager's review of each
 alert), plus the common costs.
 """
